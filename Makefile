@@ -1,0 +1,77 @@
+# cdp - a customer data platform as small Unix programs.
+# make            build every program in cmd/ over libcdp.a (common/)
+# make check      build and run every test, then the unit tests under ASan+UBSan
+# make demo       build and run the demo pipeline on data-samples/
+# make install    PREFIX=/usr/local DESTDIR= : programs and man pages
+# make bench      SCALE=N : the benchmark in tests/bench/
+
+PREFIX  ?= /usr/local
+BINDIR  ?= $(PREFIX)/bin
+MANDIR  ?= $(PREFIX)/share/man
+CC      ?= cc
+CFLAGS  ?= -O2 -g
+CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Icommon
+LDLIBS  += -lcsv -lyajl -lnettle -lz -lm -lpthread
+SCALE   ?= 10000
+
+PROGS   := $(patsubst cmd/%.c,%,$(wildcard cmd/*.c))
+LIBSRC  := $(wildcard common/*.c)
+LIBOBJ  := $(LIBSRC:.c=.o)
+UNITSRC := $(wildcard tests/unit/test_*.c)
+UNITS   := $(UNITSRC:.c=)
+MANS    := $(wildcard man/*.[1-8])
+DEPS_OK := .deps-ok
+
+all: $(DEPS_OK) $(PROGS)
+
+# Finds missing Debian packages and installs them when run as root.
+$(DEPS_OK): .ci/deps
+	sh .ci/deps
+	@touch $@
+
+common/libcdp.a: $(LIBOBJ)
+	rm -f $@
+	ar rcs $@ $(LIBOBJ)
+
+$(LIBOBJ): common/*.h $(DEPS_OK)
+
+$(PROGS): %: cmd/%.c common/libcdp.a common/*.h
+	$(CC) $(CFLAGS) -o $@ $< common/libcdp.a $(LDFLAGS) $(LDLIBS)
+
+tests/unit/test_%: tests/unit/test_%.c common/libcdp.a common/*.h tests/unit/t.h
+	$(CC) $(CFLAGS) -o $@ $< common/libcdp.a $(LDFLAGS) $(LDLIBS)
+
+units: $(UNITS)
+
+# The sanitizer build lives in its own tree so it never mixes with the
+# optimized objects.
+SANDIR  := .build-san
+SANFLAGS := -O1 -g -fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined
+san: $(DEPS_OK)
+	@mkdir -p $(SANDIR)
+	$(MAKE) --no-print-directory -f Makefile.san SANDIR=$(SANDIR) SANFLAGS="$(SANFLAGS)"
+
+check: all units
+	$(MAKE) --no-print-directory san
+	sh tests/run
+
+demo: all
+	sh data-samples/demo.sh
+
+bench: all
+	sh tests/bench/run.sh $(SCALE)
+
+install: all
+	mkdir -p $(DESTDIR)$(BINDIR)
+	for p in $(PROGS); do install -m 0755 $$p $(DESTDIR)$(BINDIR)/$$p; done
+	for m in $(MANS); do s=$${m##*.}; mkdir -p $(DESTDIR)$(MANDIR)/man$$s; \
+		install -m 0644 $$m $(DESTDIR)$(MANDIR)/man$$s/; done
+
+fmt:
+	clang-format -i cmd/*.c common/*.c common/*.h tests/unit/*.c
+
+clean:
+	rm -f $(PROGS) $(UNITS) common/*.o common/libcdp.a $(DEPS_OK)
+	rm -rf $(SANDIR) tests/tmp
+
+.PHONY: all units san check demo bench install fmt clean

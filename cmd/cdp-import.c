@@ -1,0 +1,323 @@
+/*
+ * cdp-import - append CSV or JSON Lines files to a cdp store.
+ *
+ * Each input file becomes one batch, committed on its own: a later
+ * file's failure leaves earlier ones imported.
+ */
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "import.h"
+#include "util.h"
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: cdp-import [-fqS] [-s store] [--source name] [--kind person|event]\n"
+	    "                  [--event name] [--format csv|jsonl] [--delimiter c]\n"
+	    "                  [--no-header] [--columns list] [--map role=column]...\n"
+	    "                  [--mapping file] [--default-country cc] [--timezone tz]\n"
+	    "                  [--day-first] [--dedupe-key column] [--rejects file]\n"
+	    "                  [--wait seconds | --no-wait] [file ...]\n");
+	exit(CDP_EXIT_USAGE);
+}
+
+static void
+help(void)
+{
+	printf("usage: cdp-import [options] [file ...]\n"
+	    "Append CSV or JSON Lines files (or stdin) to a cdp store, one batch per file.\n\n"
+	    "  -s, --store DIR          the store (default $CDP_STORE, else ./cdp.store)\n"
+	    "      --source NAME        the system the data comes from (default: file name)\n"
+	    "      --kind person|event  what a row describes (detected when obvious)\n"
+	    "      --event NAME         every row is an event of this name\n"
+	    "      --format csv|jsonl   input format (detected from name or first byte)\n"
+	    "      --delimiter C        CSV field delimiter: a character, tab or semicolon\n"
+	    "      --no-header          the CSV has no header row; name columns with --columns\n"
+	    "      --columns LIST       comma-separated column names for --no-header\n"
+	    "      --map ROLE=COLUMN    use COLUMN for ROLE: email, phone, customer_id,\n"
+	    "                           anonymous_id, loyalty_id, time, event, message_id\n"
+	    "      --mapping FILE       read settings from a mapping file (see cdp-import(1))\n"
+	    "      --default-country CC country of national phone numbers (e.g. DE)\n"
+	    "      --timezone TZ        zone of times written without one (default UTC)\n"
+	    "      --day-first          03/04/2024 is 3 April\n"
+	    "      --dedupe-key COLUMN  skip events whose COLUMN value is already stored\n"
+	    "      --rejects FILE       write rejected rows here (default FILE.rejects.csv)\n"
+	    "  -S, --strict             any rejected row fails the whole batch\n"
+	    "  -f, --force              import a file even if it was imported before\n"
+	    "      --wait SECONDS       wait at most this long for the store lock\n"
+	    "      --no-wait            fail at once if another writer holds the lock\n"
+	    "  -q, --quiet              no summary line\n"
+	    "      --help, --version\n\n"
+	    "Exit status: 0 done, 1 done with rejected rows, 2 failed (nothing changed),\n"
+	    "3 already imported, 64 usage, 75 store locked.\n");
+	cdp_close_stdout();
+	exit(CDP_EXIT_OK);
+}
+
+enum { OPT_SOURCE = 256, OPT_KIND, OPT_EVENT, OPT_FORMAT, OPT_DELIM, OPT_NOHEADER,
+	OPT_COLUMNS, OPT_MAP, OPT_MAPPING, OPT_COUNTRY, OPT_TZ, OPT_DAYFIRST, OPT_DEDUPE,
+	OPT_REJECTS, OPT_WAIT, OPT_NOWAIT, OPT_HELP, OPT_VERSION };
+
+static const struct option longopts[] = {
+	{ "store", required_argument, NULL, 's' },
+	{ "source", required_argument, NULL, OPT_SOURCE },
+	{ "kind", required_argument, NULL, OPT_KIND },
+	{ "event", required_argument, NULL, OPT_EVENT },
+	{ "format", required_argument, NULL, OPT_FORMAT },
+	{ "delimiter", required_argument, NULL, OPT_DELIM },
+	{ "no-header", no_argument, NULL, OPT_NOHEADER },
+	{ "columns", required_argument, NULL, OPT_COLUMNS },
+	{ "map", required_argument, NULL, OPT_MAP },
+	{ "mapping", required_argument, NULL, OPT_MAPPING },
+	{ "default-country", required_argument, NULL, OPT_COUNTRY },
+	{ "timezone", required_argument, NULL, OPT_TZ },
+	{ "day-first", no_argument, NULL, OPT_DAYFIRST },
+	{ "dedupe-key", required_argument, NULL, OPT_DEDUPE },
+	{ "rejects", required_argument, NULL, OPT_REJECTS },
+	{ "strict", no_argument, NULL, 'S' },
+	{ "force", no_argument, NULL, 'f' },
+	{ "wait", required_argument, NULL, OPT_WAIT },
+	{ "no-wait", no_argument, NULL, OPT_NOWAIT },
+	{ "quiet", no_argument, NULL, 'q' },
+	{ "help", no_argument, NULL, OPT_HELP },
+	{ "version", no_argument, NULL, OPT_VERSION },
+	{ NULL, 0, NULL, 0 }
+};
+
+static void
+set_or_die(struct import_opts *o, const char *key, const char *val)
+{
+	if (import_set_option(o, key, val) < 0)
+		cdp_die(CDP_EXIT_USAGE, "%s", cdp_err());
+}
+
+static void
+split_columns(struct import_opts *o, const char *list)
+{
+	char *copy = xstrdup(list), *p = copy, *tok;
+
+	while ((tok = strsep(&p, ",")) != NULL) {
+		o->columns = xreallocarray(o->columns, o->ncolumns + 1, sizeof *o->columns);
+		o->columns[o->ncolumns++] = xstrdup(tok);
+	}
+	free(copy);
+}
+
+/* "orders.csv.gz" -> "orders" */
+static char *
+source_from_path(const char *path)
+{
+	const char *base = strrchr(path, '/');
+	char *s = xstrdup(base ? base + 1 : path), *dot = strchr(s, '.');
+
+	if (dot && dot != s)
+		*dot = '\0';
+	return s;
+}
+
+static void
+human_bytes(uint64_t b, char *out, size_t n)
+{
+	if (b >= 10u << 20)
+		snprintf(out, n, "%.1f MB", b / 1048576.0);
+	else if (b >= 10u << 10)
+		snprintf(out, n, "%.1f KB", b / 1024.0);
+	else
+		snprintf(out, n, "%llu bytes", (unsigned long long)b);
+}
+
+/* Severity order for several files: failure > duplicate > partial > ok. */
+static int
+worse(int a, int b)
+{
+	static const int rank[] = { [CDP_EXIT_OK] = 0, [CDP_EXIT_PARTIAL] = 1,
+		[CDP_EXIT_DUPLICATE] = 2, [CDP_EXIT_FAIL] = 3 };
+
+	return rank[b] > rank[a] ? b : a;
+}
+
+int
+main(int argc, char *argv[])
+{
+	struct import_opts o = { 0 };
+	struct store_opts so = { 1, 1, -1 };
+	const char *storedir = NULL;
+	int quiet = 0, ch, status = CDP_EXIT_OK, locked;
+	struct store *st;
+	char *stdin_only[] = { "-", NULL };
+	char **files;
+
+	cdp_setprogname(argv[0]);
+	/* The mapping file first, so options on the command line override it. */
+	opterr = 0;
+	while ((ch = getopt_long(argc, argv, "fqSs:", longopts, NULL)) != -1)
+		if (ch == OPT_MAPPING && import_load_mapping(&o, optarg) < 0)
+			cdp_die(CDP_EXIT_USAGE, "%s", cdp_err());
+	opterr = 1;
+	optind = 0;
+	while ((ch = getopt_long(argc, argv, "fqSs:", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			storedir = optarg;
+			break;
+		case OPT_SOURCE:
+			set_or_die(&o, "source", optarg);
+			break;
+		case OPT_KIND:
+			set_or_die(&o, "kind", optarg);
+			break;
+		case OPT_EVENT:
+			set_or_die(&o, "event", optarg);
+			break;
+		case OPT_FORMAT:
+			set_or_die(&o, "format", optarg);
+			break;
+		case OPT_DELIM:
+			set_or_die(&o, "delimiter", optarg);
+			break;
+		case OPT_NOHEADER:
+			o.no_header = 1;
+			break;
+		case OPT_COLUMNS:
+			split_columns(&o, optarg);
+			break;
+		case OPT_MAP: {
+			char *eq = strchr(optarg, '=');
+			int role;
+
+			if (!eq)
+				cdp_die(CDP_EXIT_USAGE, "--map wants ROLE=COLUMN, not '%s'", optarg);
+			*eq = '\0';
+			role = role_from_name(optarg);
+			if (role < 0)
+				cdp_die(CDP_EXIT_USAGE, "unknown role '%s' (email, phone, customer_id, "
+				    "anonymous_id, loyalty_id, time, event, message_id)", optarg);
+			free(o.map[role]);
+			o.map[role] = xstrdup(eq + 1);
+			break;
+		}
+		case OPT_MAPPING:
+			break;
+		case OPT_COUNTRY:
+			set_or_die(&o, "default-country", optarg);
+			break;
+		case OPT_TZ:
+			set_or_die(&o, "timezone", optarg);
+			break;
+		case OPT_DAYFIRST:
+			o.day_first = 1;
+			break;
+		case OPT_DEDUPE:
+			set_or_die(&o, "dedupe-key", optarg);
+			break;
+		case OPT_REJECTS:
+			free(o.rejects_path);
+			o.rejects_path = xstrdup(optarg);
+			break;
+		case 'S':
+			o.strict = 1;
+			break;
+		case 'f':
+			o.force = 1;
+			break;
+		case OPT_WAIT: {
+			char *end;
+			long w = strtol(optarg, &end, 10);
+
+			if (*end || w < 0)
+				cdp_die(CDP_EXIT_USAGE, "--wait wants a number of seconds, not '%s'", optarg);
+			so.wait = (int)w;
+			break;
+		}
+		case OPT_NOWAIT:
+			so.wait = 0;
+			break;
+		case 'q':
+			quiet = 1;
+			break;
+		case OPT_HELP:
+			help();
+			break;
+		case OPT_VERSION:
+			cdp_print_version();
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	files = argc > 0 ? argv : stdin_only;
+	if (o.no_header && o.ncolumns == 0)
+		cdp_die(CDP_EXIT_USAGE, "--no-header needs --columns to name the columns");
+	for (int i = 0; files[i]; i++)
+		if (strcmp(files[i], "-") == 0 && !o.source)
+			cdp_die(CDP_EXIT_USAGE, "reading stdin needs --source to name the data");
+	if (o.rejects_path && argc > 1)
+		cdp_die(CDP_EXIT_USAGE, "--rejects takes one input file at a time");
+
+	cdp_catch_signals();
+	o.progress = !quiet && isatty(STDERR_FILENO);
+	st = store_open(store_default_dir(storedir), &so, &locked);
+	if (!st)
+		cdp_die(locked ? CDP_EXIT_LOCKED : CDP_EXIT_FAIL, "%s", cdp_err());
+	for (int i = 0; files[i] && !cdp_interrupted; i++) {
+		struct import_opts fo = o;
+		struct import_stats stats;
+		struct input *in = input_open(files[i]);
+		char *source = NULL;
+		int r;
+
+		if (!in) {
+			cdp_warn("%s", cdp_err());
+			status = worse(status, CDP_EXIT_FAIL);
+			continue;
+		}
+		if (!fo.source)
+			fo.source = source = source_from_path(files[i]);
+		r = import_run(st, in, &fo, &stats);
+		if (r == IMPORT_OK) {
+			if (!quiet) {
+				char size[32];
+
+				human_bytes(stats.bytes, size, sizeof size);
+				fprintf(stderr, "%s: %s: %llu rows", cdp_progname(), input_name(in),
+				    (unsigned long long)stats.rows);
+				if (stats.rejects)
+					fprintf(stderr, ", %llu rejected (see %s)",
+					    (unsigned long long)stats.rejects, stats.rejects_file);
+				if (stats.duplicates)
+					fprintf(stderr, ", %llu duplicates skipped",
+					    (unsigned long long)stats.duplicates);
+				fprintf(stderr, ", %s in %.2f s, %.0f rows/s\n", size, stats.seconds,
+				    stats.seconds > 0 ? stats.rows / stats.seconds : 0.0);
+			}
+			status = worse(status, stats.rejects ? CDP_EXIT_PARTIAL : CDP_EXIT_OK);
+		} else if (r == IMPORT_DUPLICATE) {
+			cdp_warn("%s", cdp_err());
+			status = worse(status, CDP_EXIT_DUPLICATE);
+		} else if (r == IMPORT_STRICT) {
+			cdp_warn("%s: %llu rows rejected (see %s); --strict: nothing imported",
+			    input_name(in), (unsigned long long)stats.rejects,
+			    stats.rejects_file ? stats.rejects_file : "rejects");
+			status = worse(status, CDP_EXIT_FAIL);
+		} else {
+			cdp_warn("%s", cdp_err());
+			status = worse(status, CDP_EXIT_FAIL);
+		}
+		free(stats.rejects_file);
+		free(source);
+		input_close(in);
+	}
+	store_close(st);
+	import_opts_free(&o);
+	if (cdp_interrupted && status == CDP_EXIT_OK)
+		status = CDP_EXIT_FAIL;
+	cdp_close_stdout();
+	return status;
+}

@@ -1,0 +1,434 @@
+/*
+ * cdp-store - look after a cdp store: info, verify, dump.
+ */
+#include <dirent.h>
+#include <getopt.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "fileio.h"
+#include "out.h"
+#include "store.h"
+#include "util.h"
+
+static void
+usage(void)
+{
+	fprintf(stderr,
+	    "usage: cdp-store [-s store] info\n"
+	    "       cdp-store [-s store] verify [-v] [--absent value]...\n"
+	    "       cdp-store [-s store] dump [--format csv|tsv|jsonl] [--batch id] [--table name]\n");
+	exit(CDP_EXIT_USAGE);
+}
+
+static void
+help(void)
+{
+	printf("usage: cdp-store [-s STORE] COMMAND [options]\n"
+	    "Look after a cdp store.\n\n"
+	    "  info                     batches, segments, columns, sizes and compression\n"
+	    "  verify [-v]              check every manifest entry and every checksum\n"
+	    "         --absent VALUE    also prove VALUE occurs in no file of the store\n"
+	    "  dump                     print rows back (default: all records as CSV)\n"
+	    "         --format F        csv, tsv or jsonl\n"
+	    "         --batch ID        only the rows of this batch\n"
+	    "         --table NAME      records (default), profiles, ...\n\n"
+	    "  -s, --store DIR          the store (default $CDP_STORE, else ./cdp.store)\n"
+	    "      --help, --version\n\n"
+	    "Exit status: 0 done, 2 failed, 4 the store is damaged, 64 usage.\n");
+	cdp_close_stdout();
+	exit(CDP_EXIT_OK);
+}
+
+static const char *
+type_name(int t)
+{
+	switch (t) {
+	case CT_INT:
+		return "integer";
+	case CT_DEC:
+		return "decimal";
+	case CT_BOOL:
+		return "boolean";
+	case CT_TIME:
+		return "timestamp";
+	default:
+		return "string";
+	}
+}
+
+static void
+size_str(uint64_t b, char *out, size_t n)
+{
+	if (b >= 10u << 20)
+		snprintf(out, n, "%.1f MB", b / 1048576.0);
+	else if (b >= 10u << 10)
+		snprintf(out, n, "%.1f KB", b / 1024.0);
+	else
+		snprintf(out, n, "%llu B", (unsigned long long)b);
+}
+
+static int
+cmd_info(struct store *st)
+{
+	static const char *const tables[] = { "records", "profiles", "links", NULL };
+	uint64_t nbatches = 0, input = 0;
+	char a[32], b[32];
+
+	printf("store %s, generation %llu\n", st->dir, (unsigned long long)st->generation);
+	printf("\n%-6s %-14s %-7s %-6s %9s %8s %8s  %-20s %s\n", "batch", "source", "kind", "format",
+	    "rows", "rejects", "dups", "imported", "input");
+	for (size_t i = 0; i < st->ne; i++) {
+		const struct mentry *e = st->e[i];
+
+		if (strcmp(e->kind, "batch") != 0)
+			continue;
+		nbatches++;
+		input += mentry_getu(e, "bytes");
+		printf("%-6llu %-14s %-7s %-6s %9llu %8llu %8llu  %-20s %s\n", (unsigned long long)e->id,
+		    mentry_get(e, "source") ? mentry_get(e, "source") : "-",
+		    mentry_get(e, "kind") ? mentry_get(e, "kind") : "-",
+		    mentry_get(e, "format") ? mentry_get(e, "format") : "-",
+		    (unsigned long long)mentry_getu(e, "rows"), (unsigned long long)mentry_getu(e, "rejects"),
+		    (unsigned long long)mentry_getu(e, "duplicates"),
+		    mentry_get(e, "time") ? mentry_get(e, "time") : "-",
+		    mentry_get(e, "input") ? mentry_get(e, "input") : "-");
+	}
+	if (!nbatches)
+		printf("(none)\n");
+	for (int t = 0; tables[t]; t++) {
+		struct segment **segs;
+		size_t n, ncols;
+		uint64_t rows = 0, disk = 0;
+		char **names;
+
+		if (store_segments(st, tables[t], &segs, &n) < 0)
+			return -1;
+		if (n == 0) {
+			free(segs);
+			continue;
+		}
+		for (size_t i = 0; i < n; i++) {
+			rows += segs[i]->nrows;
+			disk += segs[i]->size;
+		}
+		size_str(disk, a, sizeof a);
+		printf("\ntable %s: %llu rows in %zu segments, %s", tables[t], (unsigned long long)rows, n, a);
+		if (t == 0 && input) {
+			size_str(input, b, sizeof b);
+			printf(" from %s of input (%.2f of input size)", b, (double)disk / (double)input);
+		}
+		printf("\n%-32s %-10s %10s %10s %10s %6s\n", "column", "type", "non-null", "stored", "raw", "ratio");
+		names = segments_columns(segs, n, &ncols);
+		for (size_t c = 0; c < ncols; c++) {
+			uint64_t nonnull = 0, cdisk = 0, craw = 0;
+			int type = 0, mixed = 0;
+
+			for (size_t i = 0; i < n; i++) {
+				int idx = segment_col_index(segs[i], names[c]);
+				const struct segcol *col;
+
+				if (idx < 0)
+					continue;
+				col = &segs[i]->cols[idx];
+				nonnull += segs[i]->nrows - col->nnull;
+				cdisk += col->disklen;
+				craw += col->rawlen;
+				if (type && type != col->type)
+					mixed = 1;
+				type = col->type;
+			}
+			size_str(cdisk, a, sizeof a);
+			size_str(craw, b, sizeof b);
+			printf("%-32s %-10s %10llu %10s %10s %6.2f\n", names[c], mixed ? "mixed" : type_name(type),
+			    (unsigned long long)nonnull, a, b, craw ? (double)cdisk / (double)craw : 1.0);
+		}
+		columns_free(names, ncols);
+		store_segments_free(segs, n);
+	}
+	return 0;
+}
+
+/* 1 if needle occurs in the bytes. */
+static int
+contains(const char *hay, size_t n, const char *needle, size_t m)
+{
+	return m && memmem(hay, n, needle, m) != NULL;
+}
+
+static int
+cmd_verify(struct store *st, int verbose, char **absent, size_t nabsent)
+{
+	uint64_t rows = 0, nsegs = 0;
+	int bad = 0;
+	DIR *d;
+	struct dirent *de;
+
+	for (size_t i = 0; i < st->ne; i++) {
+		const struct mentry *e = st->e[i];
+		const char *file = mentry_get(e, "file");
+		struct segment *s;
+		char *path;
+
+		if (strcmp(e->kind, "segment") != 0)
+			continue;
+		if (!file) {
+			cdp_warn("%s: segment %llu has no file", st->dir, (unsigned long long)e->id);
+			bad = 1;
+			continue;
+		}
+		path = store_path(st, file);
+		s = segment_open(path);
+		if (!s) {
+			cdp_warn("%s", cdp_err());
+			bad = 1;
+		} else if (segment_verify(s) < 0) {
+			cdp_warn("%s", cdp_err());
+			bad = 1;
+		} else if (s->nrows != mentry_getu(e, "rows") ||
+		    (mentry_get(e, "table") && strcmp(s->table, mentry_get(e, "table")) != 0)) {
+			cdp_warn("%s: does not match its manifest entry", path);
+			bad = 1;
+		} else {
+			rows += s->nrows;
+			nsegs++;
+			for (size_t c = 0; c < s->ncols && nabsent; c++) {
+				struct strbuf raw = STRBUF_INIT;
+
+				if (segment_read_raw(s, (int)c, &raw) == 0) {
+					for (size_t k = 0; k < nabsent; k++) {
+						if (contains(raw.buf, raw.len, absent[k], strlen(absent[k]))) {
+							cdp_warn("%s: column '%s' holds the value", path, s->cols[c].name);
+							bad = 2;
+						}
+					}
+				}
+				sb_free(&raw);
+			}
+		}
+		segment_close(s);
+		free(path);
+	}
+	/* Every other file: permissions, leftovers and (raw) absence. */
+	d = opendir(st->dir);
+	while (d && (de = readdir(d)) != NULL) {
+		struct stat sb;
+		char *path;
+
+		if (de->d_name[0] == '.')
+			continue;
+		path = store_path(st, de->d_name);
+		if (stat(path, &sb) == 0 && S_ISREG(sb.st_mode)) {
+			if (sb.st_mode & 077)
+				cdp_warn("%s: readable by others (mode %o)", path, (unsigned)(sb.st_mode & 0777));
+			if (nabsent && strncmp(de->d_name, "seg-", 4) != 0) {
+				struct strbuf content = STRBUF_INIT;
+
+				if (io_read_file(path, &content) == 0) {
+					for (size_t k = 0; k < nabsent; k++) {
+						if (contains(content.buf, content.len, absent[k], strlen(absent[k]))) {
+							cdp_warn("%s: holds the value", path);
+							bad = 2;
+						}
+					}
+				}
+				sb_free(&content);
+			}
+		}
+		free(path);
+	}
+	if (d)
+		closedir(d);
+	/* Rejects files kept beside inputs belong to the store's data too. */
+	for (size_t i = 0; i < st->ne && nabsent; i++) {
+		const char *rf = mentry_get(st->e[i], "rejects-file");
+		struct strbuf content = STRBUF_INIT;
+
+		if (!rf || io_read_file(rf, &content) < 0)
+			continue;
+		for (size_t k = 0; k < nabsent; k++) {
+			if (contains(content.buf, content.len, absent[k], strlen(absent[k]))) {
+				cdp_warn("%s: holds the value", rf);
+				bad = 2;
+			}
+		}
+		sb_free(&content);
+	}
+	if (bad == 1)
+		return CDP_EXIT_CORRUPT;
+	if (bad == 2)
+		return CDP_EXIT_PARTIAL;
+	if (verbose)
+		printf("ok: %llu segments, %llu rows%s\n", (unsigned long long)nsegs,
+		    (unsigned long long)rows, nabsent ? ", values absent" : "");
+	return CDP_EXIT_OK;
+}
+
+static void
+cell(struct out *o, const struct colvec *v, size_t r, struct strbuf *tmp)
+{
+	int kind = OK_STRING;
+
+	if (colvec_isnull(v, r)) {
+		out_null(o);
+		return;
+	}
+	sb_reset(tmp);
+	colvec_format(v, r, tmp);
+	if (v->type == CT_INT || v->type == CT_DEC)
+		kind = OK_NUMBER;
+	else if (v->type == CT_BOOL)
+		kind = OK_BOOL;
+	out_cell(o, tmp->buf, tmp->len, kind);
+}
+
+static int
+cmd_dump(struct store *st, const char *table, int format, uint64_t batch)
+{
+	struct segment **segs;
+	struct strbuf tmp = STRBUF_INIT;
+	struct out o;
+	size_t n, ncols;
+	char **names;
+
+	if (store_segments(st, table, &segs, &n) < 0)
+		return -1;
+	if (batch) {
+		size_t k = 0;
+
+		for (size_t i = 0; i < n; i++) {
+			if (segs[i]->batch == batch)
+				segs[k++] = segs[i];
+			else
+				segment_close(segs[i]);
+		}
+		n = k;
+	}
+	names = segments_columns(segs, n, &ncols);
+	out_init(&o, stdout, format, 0);
+	out_header(&o, (const char *const *)names, ncols);
+	for (size_t i = 0; i < n; i++) {
+		struct colvec *v = xcalloc(ncols ? ncols : 1, sizeof *v);
+		int *present = xcalloc(ncols ? ncols : 1, sizeof *present);
+
+		for (size_t c = 0; c < ncols; c++) {
+			int idx = segment_col_index(segs[i], names[c]);
+
+			if (idx < 0)
+				continue;
+			if (segment_read(segs[i], idx, &v[c]) < 0) {
+				store_segments_free(segs, n);
+				return -1;
+			}
+			present[c] = 1;
+		}
+		for (size_t r = 0; r < segs[i]->nrows; r++) {
+			for (size_t c = 0; c < ncols; c++) {
+				if (present[c])
+					cell(&o, &v[c], r, &tmp);
+				else
+					out_null(&o);
+			}
+			if (out_row_end(&o) < 0)
+				break;
+		}
+		for (size_t c = 0; c < ncols; c++)
+			if (present[c])
+				colvec_free(&v[c]);
+		free(v);
+		free(present);
+	}
+	out_free(&o);
+	sb_free(&tmp);
+	columns_free(names, ncols);
+	store_segments_free(segs, n);
+	return 0;
+}
+
+enum { OPT_ABSENT = 256, OPT_FORMAT, OPT_BATCH, OPT_TABLE, OPT_HELP, OPT_VERSION };
+
+int
+main(int argc, char *argv[])
+{
+	static const struct option longopts[] = {
+		{ "store", required_argument, NULL, 's' },
+		{ "verbose", no_argument, NULL, 'v' },
+		{ "absent", required_argument, NULL, OPT_ABSENT },
+		{ "format", required_argument, NULL, OPT_FORMAT },
+		{ "batch", required_argument, NULL, OPT_BATCH },
+		{ "table", required_argument, NULL, OPT_TABLE },
+		{ "help", no_argument, NULL, OPT_HELP },
+		{ "version", no_argument, NULL, OPT_VERSION },
+		{ NULL, 0, NULL, 0 }
+	};
+	struct store_opts so = { 0, 0, 0 };
+	const char *storedir = NULL, *table = "records", *cmd;
+	char **absent = NULL;
+	size_t nabsent = 0;
+	int ch, verbose = 0, format = OUT_CSV, r;
+	uint64_t batch = 0;
+	struct store *st;
+
+	cdp_setprogname(argv[0]);
+	while ((ch = getopt_long(argc, argv, "s:v", longopts, NULL)) != -1) {
+		switch (ch) {
+		case 's':
+			storedir = optarg;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
+		case OPT_ABSENT:
+			absent = xreallocarray(absent, nabsent + 1, sizeof *absent);
+			absent[nabsent++] = optarg;
+			break;
+		case OPT_FORMAT:
+			format = out_parse_format(optarg);
+			if (format < 0)
+				cdp_die(CDP_EXIT_USAGE, "unknown format '%s' (csv, tsv, jsonl)", optarg);
+			break;
+		case OPT_BATCH:
+			batch = strtoull(optarg, NULL, 10);
+			if (!batch)
+				cdp_die(CDP_EXIT_USAGE, "--batch wants a batch id, not '%s'", optarg);
+			break;
+		case OPT_TABLE:
+			table = optarg;
+			break;
+		case OPT_HELP:
+			help();
+			break;
+		case OPT_VERSION:
+			cdp_print_version();
+			break;
+		default:
+			usage();
+		}
+	}
+	argc -= optind;
+	argv += optind;
+	if (argc != 1)
+		usage();
+	cmd = argv[0];
+	st = store_open(store_default_dir(storedir), &so, NULL);
+	if (!st)
+		cdp_die(strcmp(cmd, "verify") == 0 ? CDP_EXIT_CORRUPT : CDP_EXIT_FAIL, "%s", cdp_err());
+	if (strcmp(cmd, "info") == 0) {
+		r = cmd_info(st) < 0 ? CDP_EXIT_FAIL : CDP_EXIT_OK;
+	} else if (strcmp(cmd, "verify") == 0) {
+		r = cmd_verify(st, verbose, absent, nabsent);
+	} else if (strcmp(cmd, "dump") == 0) {
+		r = cmd_dump(st, table, format, batch) < 0 ? CDP_EXIT_FAIL : CDP_EXIT_OK;
+	} else {
+		cdp_warn("unknown command '%s'", cmd);
+		usage();
+	}
+	if (r == CDP_EXIT_FAIL)
+		cdp_warn("%s", cdp_err());
+	store_close(st);
+	free(absent);
+	cdp_close_stdout();
+	return r;
+}

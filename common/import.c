@@ -1,0 +1,1057 @@
+/*
+ * import.c - records from a reader into segments of the records table.
+ *
+ * Per segment, every input column is buffered as text (one blob per
+ * column, a 32-bit offset per row) while its type is inferred from the
+ * values seen; at flush the column becomes a typed colvec.  Role values
+ * are normalized as each row arrives, into colvecs of known type.  Hot
+ * path: no allocation per row once buffers have grown.
+ *
+ * A row is validated completely before any of it is buffered, so a
+ * rejected row leaves no trace in the segment.
+ */
+#include <csv.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "csvin.h"
+#include "import.h"
+#include "jsonin.h"
+
+#define NULL_OFF UINT32_MAX
+#define MAX_CELLS (16u << 20)		/* rows x columns buffered per segment */
+#define MAX_TEXT (1024u << 20)		/* text bytes buffered per segment */
+#define MAX_ATTR_COLUMNS 4096
+
+static const char *const role_names[ROLE_COUNT] = {
+	"email", "phone", "customer_id", "anonymous_id", "loyalty_id",
+	"time", "event", "message_id",
+};
+static const char *const role_columns[ROLE_COUNT] = {
+	"_email", "_phone", "_customer_id", "_anonymous_id", "_loyalty_id",
+	"_time", "_event", "_message_id",
+};
+
+/*
+ * Header names recognised per role, in priority order, compared after
+ * lower-casing and dropping everything but letters and digits (so
+ * "E-Mail", "Email Address" and "email_address" all match).
+ */
+static const char *const role_aliases[ROLE_COUNT][24] = {
+	[ROLE_EMAIL] = { "email", "emailaddress", "mail", "emailadresse", "traitsemail",
+		"contexttraitsemail", "useremail", "customeremail", "propertiesemail", NULL },
+	[ROLE_PHONE] = { "phone", "phonenumber", "mobile", "mobilephone", "mobilenumber",
+		"telephone", "tel", "cell", "cellphone", "telefon", "handy", "traitsphone",
+		"contexttraitsphone", NULL },
+	[ROLE_CUSTOMER_ID] = { "customerid", "userid", "customernumber", "customerno",
+		"clientid", "contactid", "accountid", "kundennummer", "kundennr", NULL },
+	[ROLE_ANONYMOUS_ID] = { "anonymousid", "deviceid", "cookieid", "visitorid", "anonid",
+		"contextdeviceid", NULL },
+	[ROLE_LOYALTY_ID] = { "loyaltyid", "loyaltycard", "loyaltynumber", "memberid",
+		"membershipid", "cardnumber", "kundenkarte", NULL },
+	[ROLE_TIME] = { "timestamp", "ts", "time", "eventtime", "occurredat", "orderdate",
+		"orderedat", "purchasedate", "transactiondate", "datetime", "date", "datum",
+		"updatedat", "createdat", "created", "subscribedat", "signupdate",
+		"originaltimestamp", "sentat", "receivedat", NULL },
+	[ROLE_EVENT] = { "event", "eventname", "eventtype", "type", NULL },
+	[ROLE_MESSAGE_ID] = { "messageid", "eventid", NULL },
+};
+
+int
+role_from_name(const char *name)
+{
+	for (int r = 0; r < ROLE_COUNT; r++)
+		if (strcmp(name, role_names[r]) == 0)
+			return r;
+	return -1;
+}
+
+const char *
+role_name(int role)
+{
+	return role_names[role];
+}
+
+const char *
+role_column(int role)
+{
+	return role_columns[role];
+}
+
+/* The role a header name suggests and its rank (lower wins), or -1. */
+static int
+role_guess(const char *name, int *rank)
+{
+	char key[64];
+	size_t k = 0;
+
+	for (const char *p = name; *p && k < sizeof key - 1; p++) {
+		char c = *p;
+
+		if (c >= 'A' && c <= 'Z')
+			c = (char)(c + 32);
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
+			key[k++] = c;
+	}
+	key[k] = '\0';
+	for (int r = 0; r < ROLE_COUNT; r++) {
+		for (int i = 0; role_aliases[r][i]; i++) {
+			if (strcmp(key, role_aliases[r][i]) == 0) {
+				*rank = i;
+				return r;
+			}
+		}
+	}
+	return -1;
+}
+
+/* One input column being buffered for the current segment. */
+struct acol {
+	char *name;		/* as stored (input names starting '_' get one more) */
+	char *input_name;
+	int role, rank;		/* role it may fill, -1 for none */
+	struct strbuf text;
+	uint32_t *off;		/* per row: offset into text, or NULL_OFF */
+	size_t n, cap;
+	/* inference over the non-null values so far */
+	int seen, can_int, can_dec, can_bool, can_time, tfmt, only_text;
+};
+
+/* Reserved columns, in the order they are written. */
+enum { RC_BATCH, RC_LINE, RC_SOURCE, RC_KIND, RC_EVENT, RC_TIME, RC_EMAIL, RC_PHONE,
+	RC_CUSTOMER_ID, RC_ANONYMOUS_ID, RC_LOYALTY_ID, RC_MESSAGE_ID, RC_COUNT };
+static const char *const rc_names[RC_COUNT] = { "_batch", "_line", "_source", "_kind",
+	"_event", "_time", "_email", "_phone", "_customer_id", "_anonymous_id",
+	"_loyalty_id", "_message_id" };
+static const int rc_types[RC_COUNT] = { CT_INT, CT_INT, CT_STR, CT_STR, CT_STR, CT_TIME,
+	CT_STR, CT_STR, CT_STR, CT_STR, CT_STR, CT_STR };
+
+struct importer {
+	struct store *st;
+	const struct import_opts *o;
+	struct import_stats *stats;
+	uint64_t batch;
+	int kind;
+	struct strmap colmap;		/* input name -> index in cols */
+	struct acol *cols;
+	size_t ncols, capcols;
+	struct colvec rc[RC_COUNT];
+	size_t nrows;			/* rows in the current segment */
+	size_t text_bytes;
+	int *fcol;			/* per field of the current record: column */
+	size_t fcap;
+	struct strbuf norm, tmp;
+	struct time_opts role_topts, attr_topts;
+	struct u64set msgids;		/* hashes of message ids in the store */
+	int dedupe;
+	char **segfiles;		/* written, not yet committed */
+	uint64_t *segids, *segrows;
+	size_t nsegs;
+	FILE *rejects;
+	char *rejects_path;
+	double last_progress, start;
+	const char *input_name;
+};
+
+static struct acol *
+col_get(struct importer *im, const char *name)
+{
+	long idx = strmap_get(&im->colmap, name, strlen(name));
+	struct acol *c;
+
+	if (idx >= 0)
+		return &im->cols[idx];
+	if (im->ncols >= MAX_ATTR_COLUMNS)
+		return NULL;
+	if (im->ncols == im->capcols) {
+		im->capcols = im->capcols ? im->capcols * 2 : 32;
+		im->cols = xreallocarray(im->cols, im->capcols, sizeof *im->cols);
+	}
+	c = &im->cols[im->ncols];
+	memset(c, 0, sizeof *c);
+	c->input_name = xstrdup(name);
+	if (name[0] == '_') {
+		c->name = xmalloc(strlen(name) + 2);
+		c->name[0] = '_';
+		strcpy(c->name + 1, name);
+	} else {
+		c->name = xstrdup(name);
+	}
+	c->role = -1;
+	for (int r = 0; r < ROLE_COUNT; r++) {
+		if (im->o->map[r] && strcmp(im->o->map[r], name) == 0) {
+			c->role = r;
+			c->rank = -1;	/* explicit beats any guess */
+		}
+	}
+	if (c->role < 0 && !(im->o->dedupe_key && strcmp(im->o->dedupe_key, name) == 0)) {
+		int r = role_guess(name, &c->rank);
+
+		/* a role given with --map takes no guessed columns */
+		if (r >= 0 && !im->o->map[r])
+			c->role = r;
+	}
+	if (im->o->dedupe_key && strcmp(im->o->dedupe_key, name) == 0) {
+		c->role = ROLE_MESSAGE_ID;
+		c->rank = -1;
+	}
+	c->can_int = c->can_dec = c->can_bool = c->can_time = 1;
+	c->only_text = 1;
+	strmap_put(&im->colmap, name, strlen(name), (long)im->ncols);
+	im->ncols++;
+	return c;
+}
+
+static void
+col_push(struct acol *c, const char *s, size_t len)
+{
+	if (c->n == c->cap) {
+		c->cap = c->cap ? c->cap * 2 : 4096;
+		c->off = xreallocarray(c->off, c->cap, sizeof *c->off);
+	}
+	if (!s) {
+		c->off[c->n++] = NULL_OFF;
+		return;
+	}
+	c->off[c->n++] = (uint32_t)c->text.len;
+	sb_add(&c->text, s, len);
+	sb_addc(&c->text, '\0');
+}
+
+/* Narrow a column's possible types by one non-null value. */
+static void
+col_infer(struct importer *im, struct acol *c, const char *s, size_t len, int kind)
+{
+	int64_t x, us;
+	int fmt;
+
+	c->seen = 1;
+	if (kind != FK_TEXT)
+		c->only_text = 0;
+	switch (kind) {
+	case FK_NUMBER:
+		c->can_bool = c->can_time = 0;
+		if (c->can_int && int_parse(s, len, &x) < 0)
+			c->can_int = 0;
+		if (c->can_dec && int_parse(s, len, &x) < 0 && dec_parse(s, len, &x) < 0)
+			c->can_dec = 0;
+		return;
+	case FK_BOOL:
+		c->can_int = c->can_dec = c->can_time = 0;
+		return;
+	case FK_STRING:
+		c->can_int = c->can_dec = c->can_bool = 0;
+		break;
+	case FK_JSON:
+		c->can_int = c->can_dec = c->can_bool = c->can_time = 0;
+		return;
+	default:
+		break;
+	}
+	if (c->can_int && int_parse(s, len, &x) < 0)
+		c->can_int = 0;
+	if (c->can_dec && int_parse(s, len, &x) < 0 && dec_parse(s, len, &x) < 0)
+		c->can_dec = 0;
+	if (c->can_bool && !(len == 4 && memcmp(s, "true", 4) == 0) &&
+	    !(len == 5 && memcmp(s, "false", 5) == 0))
+		c->can_bool = 0;
+	if (c->can_time) {
+		/* Attribute times keep their text exactly, so only exact forms. */
+		if (len < 10 || norm_time(s, len, &im->attr_topts, &us, &fmt) < 0 ||
+		    fmt == TF_OTHER || (c->tfmt && fmt != c->tfmt))
+			c->can_time = 0;
+		else
+			c->tfmt = fmt;
+	}
+}
+
+static int
+col_type(const struct acol *c)
+{
+	if (!c->seen)
+		return CT_STR;
+	if (c->can_int)
+		return CT_INT;
+	if (c->can_dec)
+		return CT_DEC;
+	if (c->can_bool)
+		return CT_BOOL;
+	if (c->can_time)
+		return CT_TIME;
+	return CT_STR;
+}
+
+static void
+col_to_vec(struct importer *im, struct acol *c, struct colvec *v)
+{
+	int type = col_type(c);
+
+	colvec_init(v, type);
+	v->tfmt = type == CT_TIME ? c->tfmt : 0;
+	for (size_t i = 0; i < c->n; i++) {
+		const char *s;
+		size_t len;
+		int64_t x = 0;
+		int fmt;
+
+		if (c->off[i] == NULL_OFF) {
+			colvec_push_null(v);
+			continue;
+		}
+		s = c->text.buf + c->off[i];
+		len = strlen(s);
+		switch (type) {
+		case CT_INT:
+			int_parse(s, len, &x);
+			colvec_push_int(v, x);
+			break;
+		case CT_DEC:
+			if (int_parse(s, len, &x) == 0)
+				x *= 16;
+			else
+				dec_parse(s, len, &x);
+			colvec_push_int(v, x);
+			break;
+		case CT_BOOL:
+			colvec_push_int(v, s[0] == 't');
+			break;
+		case CT_TIME:
+			norm_time(s, len, &im->attr_topts, &x, &fmt);
+			colvec_push_int(v, x);
+			break;
+		default:
+			colvec_push_str(v, s, len);
+		}
+	}
+}
+
+static int
+flush_segment(struct importer *im)
+{
+	struct segcol_in *in;
+	struct colvec *attr;
+	size_t n = 0;
+	uint64_t id, size;
+	char *name, *path;
+	int r;
+
+	if (im->nrows == 0)
+		return 0;
+	in = xcalloc(RC_COUNT + im->ncols, sizeof *in);
+	attr = xcalloc(im->ncols ? im->ncols : 1, sizeof *attr);
+	for (int k = 0; k < RC_COUNT; k++) {
+		in[n].name = rc_names[k];
+		in[n++].v = &im->rc[k];
+	}
+	for (size_t k = 0; k < im->ncols; k++) {
+		col_to_vec(im, &im->cols[k], &attr[k]);
+		in[n].name = im->cols[k].name;
+		in[n++].v = &attr[k];
+	}
+	name = store_segment_name(im->st, &id);
+	path = store_path(im->st, name);
+	r = segment_write(path, "records", im->batch, in, n, im->nrows, &size);
+	free(path);
+	for (size_t k = 0; k < im->ncols; k++)
+		colvec_free(&attr[k]);
+	free(attr);
+	free(in);
+	if (r < 0) {
+		free(name);
+		return -1;
+	}
+	im->segfiles = xreallocarray(im->segfiles, im->nsegs + 1, sizeof *im->segfiles);
+	im->segids = xreallocarray(im->segids, im->nsegs + 1, sizeof *im->segids);
+	im->segrows = xreallocarray(im->segrows, im->nsegs + 1, sizeof *im->segrows);
+	im->segfiles[im->nsegs] = name;
+	im->segids[im->nsegs] = id;
+	im->segrows[im->nsegs] = im->nrows;
+	im->nsegs++;
+	/* Start the next segment afresh: columns may differ in type there. */
+	for (int k = 0; k < RC_COUNT; k++) {
+		colvec_free(&im->rc[k]);
+		colvec_init(&im->rc[k], rc_types[k]);
+	}
+	for (size_t k = 0; k < im->ncols; k++) {
+		struct acol *c = &im->cols[k];
+
+		sb_reset(&c->text);
+		c->n = 0;
+		c->seen = 0;
+		c->can_int = c->can_dec = c->can_bool = c->can_time = 1;
+		c->tfmt = 0;
+	}
+	im->nrows = 0;
+	im->text_bytes = 0;
+	return 0;
+}
+
+static void
+write_reject(struct importer *im, unsigned long line, const char *reason,
+    const char *raw, size_t rawlen)
+{
+	im->stats->rejects++;
+	if (!im->rejects) {
+		int fd = open(im->rejects_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+
+		if (fd < 0 || !(im->rejects = fdopen(fd, "w"))) {
+			if (fd >= 0)
+				close(fd);
+			return;	/* reported at the end: the path is unwritable */
+		}
+		fputs("line,reason,record\n", im->rejects);
+	}
+	fprintf(im->rejects, "%lu,", line);
+	csv_fwrite(im->rejects, reason, strlen(reason));
+	fputc(',', im->rejects);
+	csv_fwrite(im->rejects, raw, rawlen);
+	fputc('\n', im->rejects);
+}
+
+/* An event name as a stable identifier: "Order Completed" -> "order_completed". */
+static void
+event_key(const char *s, size_t len, struct strbuf *out)
+{
+	int gap = 0;
+
+	sb_reset(out);
+	for (size_t i = 0; i < len; i++) {
+		unsigned char c = (unsigned char)s[i];
+
+		if ((c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80) {
+			if (gap && out->len)
+				sb_addc(out, '_');
+			gap = 0;
+			sb_addc(out, c >= 'A' && c <= 'Z' ? c + 32 : c);
+		} else {
+			gap = 1;
+		}
+	}
+}
+
+static void
+trim(const char **s, size_t *len)
+{
+	while (*len && (**s == ' ' || **s == '\t'))
+		(*s)++, (*len)--;
+	while (*len && ((*s)[*len - 1] == ' ' || (*s)[*len - 1] == '\t'))
+		(*len)--;
+}
+
+static void
+push_str_or_null(struct colvec *v, const char *s, size_t len)
+{
+	if (s && len)
+		colvec_push_str(v, s, len);
+	else
+		colvec_push_null(v);
+}
+
+static void
+progress(struct importer *im)
+{
+	double t = now_seconds();
+
+	if (t - im->last_progress < 0.5)
+		return;
+	im->last_progress = t;
+	fprintf(stderr, "\r%s: %s: %llu rows, %llu rejects, %.1f s ", cdp_progname(), im->input_name,
+	    (unsigned long long)im->stats->rows, (unsigned long long)im->stats->rejects, t - im->start);
+}
+
+/* Take one record: validate, then buffer.  -1 only on a fatal error. */
+static int
+take_record(struct importer *im, const struct record *rec)
+{
+	const struct field *best[ROLE_COUNT] = { 0 };
+	int bestrank[ROLE_COUNT];
+	int64_t t = 0;
+	int tfmt, have_time = 0;
+
+	if (rec->nfields > im->fcap) {
+		im->fcap = rec->nfields * 2;
+		im->fcol = xreallocarray(im->fcol, im->fcap, sizeof *im->fcol);
+	}
+	for (size_t i = 0; i < rec->nfields; i++) {
+		const struct field *f = &rec->fields[i];
+		struct acol *c = col_get(im, f->name);
+
+		if (!c) {
+			write_reject(im, rec->line, "more than 4096 distinct columns in one batch",
+			    rec->raw, rec->rawlen);
+			return 0;
+		}
+		im->fcol[i] = (int)(c - im->cols);
+		if (c->role >= 0 && f->len && f->kind != FK_NULL &&
+		    (!best[c->role] || c->rank < bestrank[c->role])) {
+			const char *s = f->val;
+			size_t len = f->len;
+
+			trim(&s, &len);
+			if (len) {
+				best[c->role] = f;
+				bestrank[c->role] = c->rank;
+			}
+		}
+	}
+	if (best[ROLE_TIME]) {
+		const char *s = best[ROLE_TIME]->val;
+		size_t len = best[ROLE_TIME]->len;
+
+		trim(&s, &len);
+		have_time = norm_time(s, len, &im->role_topts, &t, &tfmt) == 0;
+		if (!have_time && im->kind == KIND_EVENT) {
+			write_reject(im, rec->line, "unparseable time", rec->raw, rec->rawlen);
+			return 0;
+		}
+	}
+	if (im->kind == KIND_EVENT && !have_time) {
+		write_reject(im, rec->line, "missing time", rec->raw, rec->rawlen);
+		return 0;
+	}
+	if (best[ROLE_MESSAGE_ID]) {
+		const char *s = best[ROLE_MESSAGE_ID]->val;
+		size_t len = best[ROLE_MESSAGE_ID]->len;
+
+		trim(&s, &len);
+		if (u64set_add(&im->msgids, hash_bytes(s, len))) {
+			im->stats->duplicates++;
+			return 0;
+		}
+	}
+
+	/* The row is accepted: buffer it. */
+	for (size_t i = 0; i < rec->nfields; i++) {
+		const struct field *f = &rec->fields[i];
+		struct acol *c = &im->cols[im->fcol[i]];
+
+		if (c->n > im->nrows)
+			continue;	/* a repeated name in one record: first wins */
+		if (!f->len || f->kind == FK_NULL) {
+			col_push(c, NULL, 0);
+			continue;
+		}
+		col_push(c, f->val, f->len);
+		col_infer(im, c, f->val, f->len, f->kind);
+		im->text_bytes += f->len + 1;
+	}
+	for (size_t k = 0; k < im->ncols; k++) {
+		struct acol *c = &im->cols[k];
+
+		while (c->n <= im->nrows)
+			col_push(c, NULL, 0);
+	}
+
+	colvec_push_int(&im->rc[RC_BATCH], (int64_t)im->batch);
+	colvec_push_int(&im->rc[RC_LINE], (int64_t)rec->line);
+	colvec_push_str(&im->rc[RC_SOURCE], im->o->source, strlen(im->o->source));
+	colvec_push_str(&im->rc[RC_KIND], im->kind == KIND_EVENT ? "event" : "person",
+	    im->kind == KIND_EVENT ? 5 : 6);
+	if (im->kind == KIND_EVENT) {
+		if (im->o->event_name) {
+			event_key(im->o->event_name, strlen(im->o->event_name), &im->tmp);
+		} else if (best[ROLE_EVENT]) {
+			event_key(best[ROLE_EVENT]->val, best[ROLE_EVENT]->len, &im->tmp);
+		} else {
+			sb_reset(&im->tmp);
+		}
+		push_str_or_null(&im->rc[RC_EVENT], im->tmp.buf, im->tmp.len);
+	} else {
+		colvec_push_null(&im->rc[RC_EVENT]);
+	}
+	if (have_time)
+		colvec_push_int(&im->rc[RC_TIME], t);
+	else
+		colvec_push_null(&im->rc[RC_TIME]);
+
+	static const int idrc[] = { RC_EMAIL, RC_PHONE, RC_CUSTOMER_ID, RC_ANONYMOUS_ID,
+		RC_LOYALTY_ID };
+	static const int idrole[] = { ROLE_EMAIL, ROLE_PHONE, ROLE_CUSTOMER_ID,
+		ROLE_ANONYMOUS_ID, ROLE_LOYALTY_ID };
+	for (int k = 0; k < 5; k++) {
+		const struct field *f = best[idrole[k]];
+		const char *s = f ? f->val : NULL;
+		size_t len = f ? f->len : 0;
+		int ok = 0;
+
+		if (f)
+			trim(&s, &len);
+		sb_reset(&im->norm);
+		if (f && idrole[k] == ROLE_EMAIL)
+			ok = norm_email(s, len, &im->norm) == 0;
+		else if (f && idrole[k] == ROLE_PHONE)
+			ok = norm_phone(s, len, im->o->default_country, &im->norm) == 0;
+		else if (f) {
+			sb_add(&im->norm, s, len);
+			ok = len > 0;
+		}
+		push_str_or_null(&im->rc[idrc[k]], ok ? im->norm.buf : NULL, im->norm.len);
+	}
+	if (best[ROLE_MESSAGE_ID]) {
+		const char *s = best[ROLE_MESSAGE_ID]->val;
+		size_t len = best[ROLE_MESSAGE_ID]->len;
+
+		trim(&s, &len);
+		push_str_or_null(&im->rc[RC_MESSAGE_ID], s, len);
+	} else {
+		colvec_push_null(&im->rc[RC_MESSAGE_ID]);
+	}
+
+	im->nrows++;
+	im->stats->rows++;
+	if (im->nrows >= SEG_MAX_ROWS || im->nrows * (im->ncols + RC_COUNT) >= MAX_CELLS ||
+	    im->text_bytes >= MAX_TEXT)
+		return flush_segment(im);
+	return 0;
+}
+
+/* Message ids already in the store, hashed, so replays are skipped. */
+static int
+load_message_ids(struct importer *im)
+{
+	struct segment **segs;
+	size_t n;
+
+	if (store_segments(im->st, "records", &segs, &n) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		int idx = segment_col_index(segs[i], "_message_id");
+		struct colvec v;
+
+		if (idx < 0 || segs[i]->cols[idx].nnull == segs[i]->nrows)
+			continue;
+		if (segment_read(segs[i], idx, &v) < 0) {
+			store_segments_free(segs, n);
+			return -1;
+		}
+		for (size_t r = 0; r < v.n; r++) {
+			size_t len;
+			const char *s;
+
+			if (colvec_isnull(&v, r))
+				continue;
+			s = colvec_str(&v, r, &len);
+			u64set_add(&im->msgids, hash_bytes(s, len));
+		}
+		colvec_free(&v);
+	}
+	store_segments_free(segs, n);
+	return 0;
+}
+
+static int
+detect_format(const struct import_opts *o, struct input *in)
+{
+	const char *name = input_name(in);
+	size_t len = strlen(name);
+	int c;
+
+	if (o->format != FORMAT_AUTO)
+		return o->format;
+	if (len > 3 && strcmp(name + len - 3, ".gz") == 0)
+		len -= 3;
+	if ((len > 6 && strncmp(name + len - 6, ".jsonl", 6) == 0) ||
+	    (len > 7 && strncmp(name + len - 7, ".ndjson", 7) == 0) ||
+	    (len > 5 && strncmp(name + len - 5, ".json", 5) == 0))
+		return FORMAT_JSONL;
+	if (len > 4 && (strncmp(name + len - 4, ".csv", 4) == 0 || strncmp(name + len - 4, ".tsv", 4) == 0 ||
+	    strncmp(name + len - 4, ".txt", 4) == 0))
+		return FORMAT_CSV;
+	c = input_peek(in);
+	return c == '{' ? FORMAT_JSONL : FORMAT_CSV;
+}
+
+static void
+hex(const unsigned char *p, size_t n, char *out)
+{
+	static const char digits[] = "0123456789abcdef";
+
+	for (size_t i = 0; i < n; i++) {
+		out[2 * i] = digits[p[i] >> 4];
+		out[2 * i + 1] = digits[p[i] & 15];
+	}
+	out[2 * n] = '\0';
+}
+
+static void
+discard_segments(struct importer *im)
+{
+	for (size_t i = 0; i < im->nsegs; i++) {
+		char *p = store_path(im->st, im->segfiles[i]);
+
+		unlink(p);
+		free(p);
+	}
+}
+
+static void
+importer_free(struct importer *im)
+{
+	for (size_t k = 0; k < im->ncols; k++) {
+		free(im->cols[k].name);
+		free(im->cols[k].input_name);
+		free(im->cols[k].off);
+		sb_free(&im->cols[k].text);
+	}
+	free(im->cols);
+	for (int k = 0; k < RC_COUNT; k++)
+		colvec_free(&im->rc[k]);
+	strmap_free(&im->colmap);
+	free(im->fcol);
+	sb_free(&im->norm);
+	sb_free(&im->tmp);
+	u64set_free(&im->msgids);
+	for (size_t i = 0; i < im->nsegs; i++)
+		free(im->segfiles[i]);
+	free(im->segfiles);
+	free(im->segids);
+	free(im->segrows);
+	free(im->rejects_path);
+}
+
+/* Where rejected rows go: --rejects, beside the input, or in the store. */
+static char *
+rejects_path_for(const struct import_opts *o, struct store *st, struct input *in, uint64_t batch)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	if (o->rejects_path)
+		sb_adds(&sb, o->rejects_path);
+	else if (input_path(in))
+		sb_addf(&sb, "%s.rejects.csv", input_path(in));
+	else
+		sb_addf(&sb, "%s/rejects-%08llu.csv", st->dir, (unsigned long long)batch);
+	return sb_detach(&sb, NULL);
+}
+
+int
+import_run(struct store *st, struct input *in, const struct import_opts *o,
+    struct import_stats *stats)
+{
+	struct importer im = { 0 };
+	struct csvin *csv = NULL;
+	struct jsonin *json = NULL;
+	int format, rc = IMPORT_FAILED;
+	unsigned char sha[32];
+	char shahex[65];
+
+	memset(stats, 0, sizeof *stats);
+	im.st = st;
+	im.o = o;
+	im.stats = stats;
+	im.start = im.last_progress = now_seconds();
+	im.input_name = input_name(in);
+	im.batch = store_new_id(st);
+	stats->batch = im.batch;
+	im.role_topts.tz = o->timezone;
+	im.role_topts.day_first = o->day_first;
+	im.role_topts.allow_epoch = 1;
+	im.attr_topts.day_first = o->day_first;
+	for (int k = 0; k < RC_COUNT; k++)
+		colvec_init(&im.rc[k], rc_types[k]);
+	im.rejects_path = rejects_path_for(o, st, in, im.batch);
+
+	format = detect_format(o, in);
+	if (format == FORMAT_CSV) {
+		struct csvin_opts co = { 0 };
+
+		co.delim = o->delimiter ? o->delimiter : ',';
+		co.header = !o->no_header;
+		co.columns = (const char *const *)o->columns;
+		co.ncolumns = o->ncolumns;
+		csv = csvin_new(in, &co);
+		if (!csv)
+			goto out;
+	} else {
+		json = jsonin_new(in, NULL);
+		if (!json)
+			goto out;
+	}
+	im.kind = o->kind;
+	if (im.kind == KIND_AUTO) {
+		im.kind = KIND_PERSON;
+		if (o->event_name || o->map[ROLE_EVENT] || format == FORMAT_JSONL)
+			im.kind = KIND_EVENT;
+		if (csv) {
+			size_t n;
+			const char *const *names = csvin_columns(csv, &n);
+
+			for (size_t i = 0; i < n; i++) {
+				int rank;
+
+				if (role_guess(names[i], &rank) == ROLE_EVENT)
+					im.kind = KIND_EVENT;
+			}
+		}
+	}
+	if (load_message_ids(&im) < 0)
+		goto out;
+
+	for (;;) {
+		struct record rec;
+		const char *reason = NULL;
+		int r = csv ? csvin_next(csv, &rec, &reason) : jsonin_next(json, &rec, &reason);
+
+		if (r == READ_EOF)
+			break;
+		if (cdp_interrupted) {
+			cdp_seterr("%s: interrupted; nothing imported", im.input_name);
+			goto out;
+		}
+		if (r == READ_FATAL)
+			goto out;
+		if (r == READ_REJECT) {
+			write_reject(&im, rec.line, reason ? reason : "malformed record", rec.raw, rec.rawlen);
+		} else if (take_record(&im, &rec) < 0) {
+			goto out;
+		}
+		if (o->progress && ((stats->rows + stats->rejects) & 0x3fff) == 0)
+			progress(&im);
+	}
+	if (o->progress && now_seconds() - im.start >= 0.5)
+		fprintf(stderr, "\r\033[K");
+	if (im.rejects) {
+		if (fclose(im.rejects) != 0) {
+			im.rejects = NULL;
+			cdp_seterr("%s: cannot write rejects: %s", im.rejects_path, strerror(errno));
+			goto out;
+		}
+		im.rejects = NULL;
+		stats->rejects_file = xstrdup(im.rejects_path);
+	} else if (stats->rejects) {
+		cdp_seterr("%s: cannot write rejects: %s", im.rejects_path, strerror(errno));
+		goto out;
+	}
+	if (o->strict && stats->rejects) {
+		rc = IMPORT_STRICT;
+		goto out;
+	}
+	input_sha256(in, sha);
+	hex(sha, 32, shahex);
+	if (!o->force) {
+		for (size_t i = 0; i < st->ne; i++) {
+			const char *h = mentry_get(st->e[i], "sha256");
+
+			if (strcmp(st->e[i]->kind, "batch") == 0 && h && strcmp(h, shahex) == 0) {
+				cdp_seterr("%s: already imported as batch %llu (use --force to import again)",
+				    im.input_name, (unsigned long long)st->e[i]->id);
+				rc = IMPORT_DUPLICATE;
+				goto out;
+			}
+		}
+	}
+	if (flush_segment(&im) < 0)
+		goto out;
+
+	struct mentry *b = store_add(st, "batch", im.batch);
+	time_t now = time(NULL);
+	struct tm tm;
+	char when[32];
+
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	mentry_set(b, "source", "%s", o->source);
+	mentry_set(b, "kind", "%s", im.kind == KIND_EVENT ? "event" : "person");
+	mentry_set(b, "format", "%s", format == FORMAT_CSV ? "csv" : "jsonl");
+	mentry_set(b, "input", "%s", im.input_name);
+	mentry_set(b, "time", "%s", when);
+	mentry_set(b, "rows", "%llu", (unsigned long long)stats->rows);
+	mentry_set(b, "rejects", "%llu", (unsigned long long)stats->rejects);
+	mentry_set(b, "duplicates", "%llu", (unsigned long long)stats->duplicates);
+	mentry_set(b, "bytes", "%llu", (unsigned long long)input_bytes(in));
+	mentry_set(b, "sha256", "%s", shahex);
+	if (stats->rejects_file)
+		mentry_set(b, "rejects-file", "%s", stats->rejects_file);
+	/* Which input columns fed a role: cdp-merge keeps them out of the
+	 * golden record, which has the normalized values instead. */
+	struct strbuf roles = STRBUF_INIT;
+
+	for (size_t k = 0; k < im.ncols; k++) {
+		if (im.cols[k].role < 0)
+			continue;
+		if (roles.len)
+			sb_addc(&roles, '\t');
+		sb_adds(&roles, im.cols[k].name);
+	}
+	if (roles.len)
+		mentry_set(b, "role-columns", "%s", roles.buf);
+	sb_free(&roles);
+	for (size_t i = 0; i < im.nsegs; i++) {
+		struct mentry *s = store_add(st, "segment", im.segids[i]);
+
+		mentry_set(s, "table", "records");
+		mentry_set(s, "batch", "%llu", (unsigned long long)im.batch);
+		mentry_set(s, "rows", "%llu", (unsigned long long)im.segrows[i]);
+		mentry_set(s, "file", "%s", im.segfiles[i]);
+	}
+	if (store_commit(st) < 0)
+		goto out;
+	stats->segments = im.nsegs;
+	im.nsegs = im.nsegs;
+	rc = IMPORT_OK;
+	for (size_t i = 0; i < im.nsegs; i++)
+		free(im.segfiles[i]);
+	im.nsegs = 0;
+out:
+	if (rc != IMPORT_OK)
+		discard_segments(&im);
+	if (im.rejects)
+		fclose(im.rejects);
+	stats->bytes = input_bytes(in);
+	stats->seconds = now_seconds() - im.start;
+	csvin_free(csv);
+	jsonin_free(json);
+	importer_free(&im);
+	return rc;
+}
+
+static char *
+strip(char *s)
+{
+	char *e;
+
+	while (*s == ' ' || *s == '\t')
+		s++;
+	e = s + strlen(s);
+	while (e > s && (e[-1] == ' ' || e[-1] == '\t' || e[-1] == '\r' || e[-1] == '\n'))
+		*--e = '\0';
+	return s;
+}
+
+static void
+set_str(char **dst, const char *v)
+{
+	free(*dst);
+	*dst = xstrdup(v);
+}
+
+/* A delimiter as written in a mapping file or on the command line. */
+int
+import_parse_delimiter(const char *v, unsigned char *out)
+{
+	if (strcmp(v, "tab") == 0 || strcmp(v, "\\t") == 0)
+		*out = '\t';
+	else if (strcmp(v, "semicolon") == 0)
+		*out = ';';
+	else if (strcmp(v, "comma") == 0)
+		*out = ',';
+	else if (strcmp(v, "pipe") == 0)
+		*out = '|';
+	else if (strlen(v) == 1 && v[0] != '"' && v[0] != '\n' && v[0] != '\r')
+		*out = (unsigned char)v[0];
+	else
+		return -1;
+	return 0;
+}
+
+int
+import_set_option(struct import_opts *o, const char *key, const char *val)
+{
+	int role;
+
+	if (strcmp(key, "source") == 0) {
+		set_str(&o->source, val);
+	} else if (strcmp(key, "kind") == 0) {
+		if (strcmp(val, "person") == 0)
+			o->kind = KIND_PERSON;
+		else if (strcmp(val, "event") == 0)
+			o->kind = KIND_EVENT;
+		else
+			return cdp_seterr("kind must be person or event, not '%s'", val);
+	} else if (strcmp(key, "event") == 0) {
+		set_str(&o->event_name, val);
+	} else if (strcmp(key, "event_column") == 0 || strcmp(key, "event-column") == 0) {
+		set_str(&o->map[ROLE_EVENT], val);
+	} else if (strcmp(key, "format") == 0) {
+		if (strcmp(val, "csv") == 0)
+			o->format = FORMAT_CSV;
+		else if (strcmp(val, "jsonl") == 0)
+			o->format = FORMAT_JSONL;
+		else
+			return cdp_seterr("format must be csv or jsonl, not '%s'", val);
+	} else if (strcmp(key, "delimiter") == 0) {
+		if (import_parse_delimiter(val, &o->delimiter) < 0)
+			return cdp_seterr("delimiter must be one character, 'tab' or 'semicolon', not '%s'", val);
+	} else if (strcmp(key, "default-country") == 0 || strcmp(key, "default_country") == 0) {
+		if (!norm_country_known(val))
+			return cdp_seterr("unknown country code '%s'", val);
+		set_str(&o->default_country, val);
+	} else if (strcmp(key, "timezone") == 0) {
+		set_str(&o->timezone, val);
+	} else if (strcmp(key, "day-first") == 0 || strcmp(key, "day_first") == 0) {
+		if (strcmp(val, "yes") == 0 || strcmp(val, "true") == 0)
+			o->day_first = 1;
+		else if (strcmp(val, "no") == 0 || strcmp(val, "false") == 0)
+			o->day_first = 0;
+		else
+			return cdp_seterr("day-first must be yes or no, not '%s'", val);
+	} else if (strcmp(key, "dedupe-key") == 0 || strcmp(key, "dedupe_key") == 0) {
+		set_str(&o->dedupe_key, val);
+	} else if (strcmp(key, "header") == 0) {
+		o->no_header = strcmp(val, "no") == 0 || strcmp(val, "false") == 0;
+	} else if ((role = role_from_name(key)) >= 0 && role != ROLE_EVENT) {
+		set_str(&o->map[role], val);
+	} else {
+		return cdp_seterr("unknown setting '%s'", key);
+	}
+	return 0;
+}
+
+int
+import_load_mapping(struct import_opts *o, const char *path)
+{
+	struct strbuf sb = STRBUF_INIT;
+	FILE *f = fopen(path, "r");
+	unsigned long lineno = 0;
+	char *line = NULL;
+	size_t cap = 0;
+
+	if (!f)
+		return cdp_seterr("%s: %s", path, strerror(errno));
+	while (getline(&line, &cap, f) > 0) {
+		char *p = strip(line), *eq;
+
+		lineno++;
+		if (*p == '#' || *p == '\0')
+			continue;
+		eq = strchr(p, '=');
+		if (!eq) {
+			fclose(f);
+			free(line);
+			return cdp_seterr("%s:%lu: expected 'key = value'", path, lineno);
+		}
+		*eq = '\0';
+		if (import_set_option(o, strip(p), strip(eq + 1)) < 0) {
+			sb_adds(&sb, cdp_err());
+			cdp_seterr("%s:%lu: %s", path, lineno, sb.buf);
+			sb_free(&sb);
+			fclose(f);
+			free(line);
+			return -1;
+		}
+	}
+	free(line);
+	fclose(f);
+	return 0;
+}
+
+void
+import_opts_free(struct import_opts *o)
+{
+	free(o->source);
+	free(o->event_name);
+	for (size_t i = 0; i < o->ncolumns; i++)
+		free(o->columns[i]);
+	free(o->columns);
+	for (int r = 0; r < ROLE_COUNT; r++)
+		free(o->map[r]);
+	free(o->default_country);
+	free(o->timezone);
+	free(o->dedupe_key);
+	free(o->rejects_path);
+	memset(o, 0, sizeof *o);
+}

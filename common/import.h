@@ -1,0 +1,88 @@
+/*
+ * import.h - turning reader records into rows of the records table.
+ *
+ * The importer knows the roles a column can play (identifiers, time,
+ * event name, message id), recognises them from common header names or
+ * takes them from --map, normalizes them into reserved columns (names
+ * starting with '_'), keeps every input column as an attribute with a
+ * type inferred per segment, and writes segments of at most
+ * SEG_MAX_ROWS rows as it goes.  The batch becomes visible only with
+ * the store commit at the end of import_run().
+ */
+#ifndef CDP_IMPORT_H
+#define CDP_IMPORT_H
+
+#include <stdint.h>
+#include <stdio.h>
+#include "input.h"
+#include "normalize.h"
+#include "store.h"
+
+enum role {
+	ROLE_EMAIL,
+	ROLE_PHONE,
+	ROLE_CUSTOMER_ID,
+	ROLE_ANONYMOUS_ID,
+	ROLE_LOYALTY_ID,
+	ROLE_TIME,
+	ROLE_EVENT,		/* the column that names the event */
+	ROLE_MESSAGE_ID,
+	ROLE_COUNT
+};
+
+/* "email", "phone", ... as used by --map and mapping files; -1 if unknown. */
+int role_from_name(const char *name);
+const char *role_name(int role);
+/* The reserved column a role's normalized value goes to ("_email"). */
+const char *role_column(int role);
+
+enum { KIND_AUTO, KIND_PERSON, KIND_EVENT };
+enum { FORMAT_AUTO, FORMAT_CSV, FORMAT_JSONL };
+
+struct import_opts {
+	char *source;
+	int kind;
+	char *event_name;		/* every row is this event (--event) */
+	int format;
+	unsigned char delimiter;
+	int no_header;
+	char **columns;			/* --columns for headerless input */
+	size_t ncolumns;
+	char *map[ROLE_COUNT];		/* explicit column for a role */
+	char *default_country;
+	char *timezone;
+	int day_first;
+	char *dedupe_key;		/* column holding the message id */
+	char *rejects_path;		/* --rejects FILE */
+	int strict;
+	int force;
+	int progress;			/* draw a progress line on stderr */
+};
+
+/* Set one option by its mapping-file key ("source", "delimiter", a role
+ * name...); -1 with cdp_err() when the key or value is not valid. */
+int import_set_option(struct import_opts *o, const char *key, const char *val);
+int import_parse_delimiter(const char *v, unsigned char *out);
+/* Fill o from a mapping file; -1 with cdp_err() "file:line: reason". */
+int import_load_mapping(struct import_opts *o, const char *path);
+void import_opts_free(struct import_opts *o);
+
+struct import_stats {
+	uint64_t rows, rejects, duplicates, suppressed, bytes, segments;
+	double seconds;
+	char *rejects_file;		/* where rejected rows went, if any */
+	uint64_t batch;
+};
+
+enum {
+	IMPORT_OK = 0,
+	IMPORT_FAILED = -1,		/* cdp_err() says why; nothing committed */
+	IMPORT_DUPLICATE = -2,		/* same bytes imported before */
+	IMPORT_STRICT = -3,		/* rows rejected under --strict */
+};
+
+/* Import one input as one batch of st (opened for writing). */
+int import_run(struct store *st, struct input *in, const struct import_opts *o,
+    struct import_stats *stats);
+
+#endif

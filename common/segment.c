@@ -1,0 +1,447 @@
+/*
+ * segment.c - writer and reader of segment files.
+ *
+ * The writer encodes each column to its raw stream (column.c), cuts it
+ * into blocks of at most SEG_BLOCK_RAW bytes, deflates each block and
+ * writes it with its CRC-32.  The footer follows; the trailer last, so a
+ * file cut short anywhere lacks a valid trailer and is refused whole.
+ *
+ * The reader never believes a length before checking it against the
+ * file size, and never inflates a block whose declared size is above
+ * SEG_BLOCK_RAW or beyond what deflate could produce from its
+ * compressed size (a decompression bomb).
+ */
+#include <errno.h>
+#include <fcntl.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "fileio.h"
+#include "segment.h"
+
+static const char seg_magic[8] = "CDPSEG1\n";
+static const char end_magic[8] = "CDPEND1\n";
+#define TRAILER_SIZE 24
+#define HEADER_SIZE 16
+#define ZLIB_LEVEL 1
+/* deflate cannot expand more than about 1032:1; allow a margin */
+#define MAX_RATIO 1040
+
+const char *
+path_base(const char *path)
+{
+	const char *slash = strrchr(path, '/');
+
+	return slash ? slash + 1 : path;
+}
+
+/* Append the blocks of one raw stream to out; returns the block count. */
+static uint64_t
+put_blocks(struct strbuf *out, const unsigned char *raw, size_t len)
+{
+	uint64_t nblocks = 0;
+	size_t off = 0;
+
+	do {
+		size_t chunk = len - off > SEG_BLOCK_RAW ? SEG_BLOCK_RAW : len - off;
+		uLongf clen = compressBound((uLong)chunk);
+		size_t hdr = out->len;
+
+		sb_grow(out, 12 + clen);
+		out->len += 12;
+		compress2((Bytef *)out->buf + out->len, &clen, raw + off, (uLong)chunk, ZLIB_LEVEL);
+		unsigned char *h = (unsigned char *)out->buf + hdr;
+		uint32_t crc = (uint32_t)crc32(0, (Bytef *)out->buf + out->len, (uInt)clen);
+		uint32_t vals[3] = { (uint32_t)chunk, (uint32_t)clen, crc };
+
+		for (int k = 0; k < 3; k++)
+			for (int b = 0; b < 4; b++)
+				h[k * 4 + b] = (unsigned char)(vals[k] >> (8 * b));
+		out->len += clen;
+		off += chunk;
+		nblocks++;
+	} while (off < len);
+	return nblocks;
+}
+
+static void
+put_stats(struct strbuf *f, int type, const struct colstats *st)
+{
+	sb_addc(f, st->has);
+	if (!st->has)
+		return;
+	if (type != CT_STR) {
+		sb_put_varint(f, zigzag_enc(st->imin));
+		sb_put_varint(f, zigzag_enc(st->imax));
+		return;
+	}
+	sb_addc(f, (st->smin ? 1 : 0) | (st->smax ? 2 : 0));
+	if (st->smin)
+		sb_put_bytes(f, st->smin, strlen(st->smin));
+	if (st->smax)
+		sb_put_bytes(f, st->smax, strlen(st->smax));
+}
+
+int
+segment_write(const char *path, const char *table, uint64_t batch,
+    const struct segcol_in *cols, size_t ncols, size_t nrows, uint64_t *size)
+{
+	struct strbuf data = STRBUF_INIT, raw = STRBUF_INIT, foot = STRBUF_INIT;
+	int fd = -1;
+
+	/* header */
+	sb_add(&data, seg_magic, 8);
+	sb_put_u32(&data, SEG_VERSION);
+	sb_put_u32(&data, 0);
+
+	sb_put_varint(&foot, SEG_VERSION);
+	sb_put_bytes(&foot, table, strlen(table));
+	sb_put_varint(&foot, batch);
+	sb_put_varint(&foot, nrows);
+	sb_put_varint(&foot, ncols);
+	for (size_t i = 0; i < ncols; i++) {
+		const struct colvec *v = cols[i].v;
+		struct colstats st;
+		uint64_t off = data.len, nblocks;
+		int enc;
+
+		sb_reset(&raw);
+		enc = col_encode(v, &raw);
+		nblocks = put_blocks(&data, (unsigned char *)raw.buf, raw.len);
+		colvec_stats(v, &st);
+		sb_put_bytes(&foot, cols[i].name, strlen(cols[i].name));
+		sb_addc(&foot, v->type);
+		sb_addc(&foot, enc);
+		sb_addc(&foot, v->type == CT_TIME ? v->tfmt : 0);
+		sb_put_varint(&foot, v->nnull);
+		sb_put_varint(&foot, off);
+		sb_put_varint(&foot, data.len - off);
+		sb_put_varint(&foot, raw.len);
+		sb_put_varint(&foot, nblocks);
+		put_stats(&foot, v->type, &st);
+		colstats_free(&st);
+	}
+	/* trailer */
+	uint64_t foot_off = data.len;
+	uint32_t foot_crc = (uint32_t)crc32(0, (Bytef *)foot.buf, (uInt)foot.len);
+
+	sb_add(&data, foot.buf, foot.len);
+	sb_put_u64(&data, foot_off);
+	sb_put_u32(&data, (uint32_t)foot.len);
+	sb_put_u32(&data, foot_crc);
+	sb_add(&data, end_magic, 8);
+
+	fd = io_create(path);
+	if (fd < 0) {
+		cdp_seterr("%s: cannot create: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (io_write_all(fd, data.buf, data.len) < 0) {
+		cdp_seterr("%s: write failed: %s", path, strerror(errno));
+		goto fail_unlink;
+	}
+	/* The segment must be durable before a manifest may name it. */
+	if (io_fsync(fd) < 0) {
+		cdp_seterr("%s: fsync failed: %s", path, strerror(errno));
+		goto fail_unlink;
+	}
+	if (close(fd) < 0) {
+		fd = -1;
+		cdp_seterr("%s: close failed: %s", path, strerror(errno));
+		goto fail_unlink;
+	}
+	*size = data.len;
+	sb_free(&data);
+	sb_free(&raw);
+	sb_free(&foot);
+	return 0;
+fail_unlink:
+	if (fd >= 0)
+		close(fd);
+	fd = -1;
+	unlink(path);
+fail:
+	sb_free(&data);
+	sb_free(&raw);
+	sb_free(&foot);
+	return -1;
+}
+
+static int
+pread_all(int fd, void *buf, size_t n, uint64_t off)
+{
+	char *p = buf;
+
+	while (n > 0) {
+		ssize_t r = pread(fd, p, n, (off_t)off);
+
+		if (r < 0) {
+			if (errno == EINTR)
+				continue;
+			return -1;
+		}
+		if (r == 0) {
+			errno = EIO;
+			return -1;
+		}
+		p += r;
+		n -= (size_t)r;
+		off += (uint64_t)r;
+	}
+	return 0;
+}
+
+static int
+get_stats(struct cursor *c, int type, struct colstats *st)
+{
+	memset(st, 0, sizeof *st);
+	st->has = cur_u8(c);
+	if (!st->has)
+		return c->err ? -1 : 0;
+	if (type != CT_STR) {
+		st->imin = zigzag_dec(cur_varint(c));
+		st->imax = zigzag_dec(cur_varint(c));
+		return c->err ? -1 : 0;
+	}
+	int flags = cur_u8(c);
+	size_t len;
+	const char *p;
+
+	if (flags & 1) {
+		p = cur_bytes(c, &len);
+		if (!c->err)
+			st->smin = xstrndup(p, len);
+	}
+	if (flags & 2) {
+		p = cur_bytes(c, &len);
+		if (!c->err)
+			st->smax = xstrndup(p, len);
+	}
+	return c->err ? -1 : 0;
+}
+
+struct segment *
+segment_open(const char *path)
+{
+	struct segment *s = xcalloc(1, sizeof *s);
+	unsigned char head[HEADER_SIZE], tr[TRAILER_SIZE];
+	unsigned char *foot = NULL;
+	struct stat stt;
+	uint64_t foot_off, ncols;
+	uint32_t foot_len;
+	struct cursor c;
+	size_t len;
+	const char *p;
+
+	s->fd = -1;
+	s->path = xstrdup(path);
+	s->fd = open(path, O_RDONLY | O_CLOEXEC);
+	if (s->fd < 0) {
+		cdp_seterr("%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (fstat(s->fd, &stt) < 0) {
+		cdp_seterr("%s: %s", path, strerror(errno));
+		goto fail;
+	}
+	s->size = (uint64_t)stt.st_size;
+	if (s->size < HEADER_SIZE + TRAILER_SIZE) {
+		cdp_seterr("%s: truncated segment file (%llu bytes)", path, (unsigned long long)s->size);
+		goto fail;
+	}
+	if (pread_all(s->fd, head, HEADER_SIZE, 0) < 0 ||
+	    pread_all(s->fd, tr, TRAILER_SIZE, s->size - TRAILER_SIZE) < 0) {
+		cdp_seterr("%s: read error: %s", path, strerror(errno));
+		goto fail;
+	}
+	if (memcmp(head, seg_magic, 8) != 0) {
+		cdp_seterr("%s: not a cdp segment file (bad magic)", path);
+		goto fail;
+	}
+	if (get_u32(head + 8) != SEG_VERSION) {
+		cdp_seterr("%s: unsupported segment version %u", path, get_u32(head + 8));
+		goto fail;
+	}
+	if (memcmp(tr + 16, end_magic, 8) != 0) {
+		cdp_seterr("%s: truncated or damaged segment file (no trailer)", path);
+		goto fail;
+	}
+	foot_off = get_u64(tr);
+	foot_len = get_u32(tr + 8);
+	if (foot_off < HEADER_SIZE || foot_off > s->size - TRAILER_SIZE ||
+	    foot_len != s->size - TRAILER_SIZE - foot_off) {
+		cdp_seterr("%s: damaged segment trailer", path);
+		goto fail;
+	}
+	foot = xmalloc(foot_len ? foot_len : 1);
+	if (pread_all(s->fd, foot, foot_len, foot_off) < 0) {
+		cdp_seterr("%s: read error: %s", path, strerror(errno));
+		goto fail;
+	}
+	if ((uint32_t)crc32(0, foot, foot_len) != get_u32(tr + 12)) {
+		cdp_seterr("%s: footer checksum mismatch", path);
+		goto fail;
+	}
+	c = (struct cursor){ foot, foot + foot_len, 0 };
+	if (cur_varint(&c) != SEG_VERSION)
+		goto bad_footer;
+	p = cur_bytes(&c, &len);
+	s->table = xstrndup(p, len);
+	s->batch = cur_varint(&c);
+	s->nrows = cur_varint(&c);
+	ncols = cur_varint(&c);
+	if (c.err || s->nrows > SEG_MAX_ROWS || ncols > foot_len)
+		goto bad_footer;
+	s->cols = xcalloc(ncols ? ncols : 1, sizeof *s->cols);
+	for (uint64_t i = 0; i < ncols; i++) {
+		struct segcol *col = &s->cols[i];
+
+		p = cur_bytes(&c, &len);
+		col->name = xstrndup(p, len);
+		s->ncols++;
+		col->type = cur_u8(&c);
+		col->enc = cur_u8(&c);
+		col->tfmt = cur_u8(&c);
+		col->nnull = cur_varint(&c);
+		col->off = cur_varint(&c);
+		col->disklen = cur_varint(&c);
+		col->rawlen = cur_varint(&c);
+		col->nblocks = cur_varint(&c);
+		if (get_stats(&c, col->type, &col->st) < 0 || c.err)
+			goto bad_footer;
+		if (col->type < CT_INT || col->type > CT_STR || col->nnull > s->nrows ||
+		    col->off < HEADER_SIZE || col->off > foot_off ||
+		    col->disklen > foot_off - col->off ||
+		    col->nblocks == 0 || col->nblocks > col->disklen / 12 ||
+		    col->rawlen > col->nblocks * (uint64_t)SEG_BLOCK_RAW ||
+		    col->rawlen > col->disklen * MAX_RATIO)
+			goto bad_footer;
+	}
+	if (c.p != c.end)
+		goto bad_footer;
+	free(foot);
+	return s;
+bad_footer:
+	cdp_seterr("%s: malformed segment footer", path);
+fail:
+	free(foot);
+	segment_close(s);
+	return NULL;
+}
+
+int
+segment_col_index(const struct segment *s, const char *name)
+{
+	for (size_t i = 0; i < s->ncols; i++)
+		if (strcmp(s->cols[i].name, name) == 0)
+			return (int)i;
+	return -1;
+}
+
+int
+segment_read_raw(struct segment *s, int idx, struct strbuf *out)
+{
+	const struct segcol *col = &s->cols[idx];
+	unsigned char *disk;
+	uint64_t pos = 0, start = out->len;
+
+	if (col->disklen > SIZE_MAX)
+		return cdp_seterr("%s: column '%s' too large", s->path, col->name);
+	disk = xmalloc((size_t)col->disklen ? (size_t)col->disklen : 1);
+	if (pread_all(s->fd, disk, (size_t)col->disklen, col->off) < 0) {
+		free(disk);
+		return cdp_seterr("%s: read error: %s", s->path, strerror(errno));
+	}
+	sb_grow(out, (size_t)col->rawlen);
+	for (uint64_t b = 0; b < col->nblocks; b++) {
+		uint32_t rawlen, clen, crc;
+		uLongf got;
+
+		if (col->disklen - pos < 12)
+			goto bad;
+		rawlen = get_u32(disk + pos);
+		clen = get_u32(disk + pos + 4);
+		crc = get_u32(disk + pos + 8);
+		pos += 12;
+		if (clen > col->disklen - pos)
+			goto bad;
+		if ((uint32_t)crc32(0, disk + pos, clen) != crc) {
+			free(disk);
+			return cdp_seterr("%s: checksum mismatch in column '%s' block %llu",
+			    s->path, col->name, (unsigned long long)b);
+		}
+		/* Refuse bombs before inflating anything. */
+		if (rawlen > SEG_BLOCK_RAW || (uint64_t)rawlen > (uint64_t)clen * MAX_RATIO + 64 ||
+		    out->len - start + rawlen > col->rawlen) {
+			free(disk);
+			return cdp_seterr("%s: column '%s' block %llu declares an implausible size",
+			    s->path, col->name, (unsigned long long)b);
+		}
+		got = rawlen;
+		if (uncompress((Bytef *)out->buf + out->len, &got, disk + pos, clen) != Z_OK || got != rawlen)
+			goto bad;
+		out->len += rawlen;
+		pos += clen;
+	}
+	if (pos != col->disklen || out->len - start != col->rawlen)
+		goto bad;
+	free(disk);
+	return 0;
+bad:
+	free(disk);
+	out->len = start;
+	return cdp_seterr("%s: damaged data in column '%s'", s->path, col->name);
+}
+
+int
+segment_read(struct segment *s, int idx, struct colvec *out)
+{
+	struct strbuf raw = STRBUF_INIT;
+	const struct segcol *col = &s->cols[idx];
+
+	if (segment_read_raw(s, idx, &raw) < 0) {
+		sb_free(&raw);
+		return -1;
+	}
+	if (col_decode((unsigned char *)raw.buf, raw.len, col->type, (size_t)s->nrows, out) < 0 ||
+	    out->nnull != col->nnull) {
+		sb_free(&raw);
+		return cdp_seterr("%s: malformed data in column '%s'", s->path, col->name);
+	}
+	out->tfmt = col->tfmt;
+	sb_free(&raw);
+	return 0;
+}
+
+int
+segment_verify(struct segment *s)
+{
+	for (size_t i = 0; i < s->ncols; i++) {
+		struct colvec v;
+
+		if (segment_read(s, (int)i, &v) < 0)
+			return -1;
+		colvec_free(&v);
+	}
+	return 0;
+}
+
+void
+segment_close(struct segment *s)
+{
+	if (!s)
+		return;
+	if (s->fd >= 0)
+		close(s->fd);
+	for (size_t i = 0; i < s->ncols; i++) {
+		free(s->cols[i].name);
+		colstats_free(&s->cols[i].st);
+	}
+	free(s->cols);
+	free(s->table);
+	free(s->path);
+	free(s);
+}

@@ -1,0 +1,562 @@
+/*
+ * store.c - manifest, writer lock and atomic commit.
+ *
+ * Crash safety is won at two lines: segment_write() fsyncs a segment
+ * before any manifest can name it, and io_replace_file() renames the
+ * new manifest over the old one (after fsync) as the single commit
+ * point.  A writer killed before the rename leaves only files that no
+ * manifest names; the next writer deletes them in cleanup().
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/file.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+#include <zlib.h>
+
+#include "fileio.h"
+#include "store.h"
+
+#define MANIFEST "MANIFEST"
+#define LOCKFILE "LOCK"
+#define MANIFEST_MAX (256u << 20)
+
+const char *
+store_default_dir(const char *dir)
+{
+	const char *env;
+
+	if (dir && *dir)
+		return dir;
+	env = getenv("CDP_STORE");
+	if (env && *env)
+		return env;
+	return "cdp.store";
+}
+
+char *
+store_path(const struct store *st, const char *name)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	sb_addf(&sb, "%s/%s", st->dir, name);
+	return sb_detach(&sb, NULL);
+}
+
+static void
+mentry_free(struct mentry *e)
+{
+	for (size_t i = 0; i < e->nkv; i++) {
+		free(e->keys[i]);
+		free(e->vals[i]);
+	}
+	free(e->keys);
+	free(e->vals);
+	free(e->kind);
+	free(e);
+}
+
+struct mentry *
+store_add(struct store *st, const char *kind, uint64_t id)
+{
+	struct mentry *e = xcalloc(1, sizeof *e);
+
+	e->kind = xstrdup(kind);
+	e->id = id;
+	if (st->ne == st->cap) {
+		st->cap = st->cap ? st->cap * 2 : 64;
+		st->e = xreallocarray(st->e, st->cap, sizeof *st->e);
+	}
+	st->e[st->ne++] = e;
+	return e;
+}
+
+static void
+mentry_put(struct mentry *e, const char *key, char *val)
+{
+	for (size_t i = 0; i < e->nkv; i++) {
+		if (strcmp(e->keys[i], key) == 0) {
+			free(e->vals[i]);
+			e->vals[i] = val;
+			return;
+		}
+	}
+	e->keys = xreallocarray(e->keys, e->nkv + 1, sizeof *e->keys);
+	e->vals = xreallocarray(e->vals, e->nkv + 1, sizeof *e->vals);
+	e->keys[e->nkv] = xstrdup(key);
+	e->vals[e->nkv] = val;
+	e->nkv++;
+}
+
+void
+mentry_set(struct mentry *e, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+	char *val;
+
+	va_start(ap, fmt);
+	if (vasprintf(&val, fmt, ap) < 0)
+		cdp_die(CDP_EXIT_FAIL, "out of memory");
+	va_end(ap);
+	mentry_put(e, key, val);
+}
+
+const char *
+mentry_get(const struct mentry *e, const char *key)
+{
+	for (size_t i = 0; i < e->nkv; i++)
+		if (strcmp(e->keys[i], key) == 0)
+			return e->vals[i];
+	return NULL;
+}
+
+uint64_t
+mentry_getu(const struct mentry *e, const char *key)
+{
+	const char *v = mentry_get(e, key);
+
+	return v ? strtoull(v, NULL, 10) : 0;
+}
+
+struct mentry *
+store_find(const struct store *st, const char *kind, uint64_t id)
+{
+	for (size_t i = 0; i < st->ne; i++)
+		if (st->e[i]->id == id && strcmp(st->e[i]->kind, kind) == 0)
+			return st->e[i];
+	return NULL;
+}
+
+void
+store_remove(struct store *st, struct mentry *e)
+{
+	for (size_t i = 0; i < st->ne; i++) {
+		if (st->e[i] != e)
+			continue;
+		if (strcmp(e->kind, "segment") == 0 && mentry_get(e, "file")) {
+			st->doomed = xreallocarray(st->doomed, st->ndoomed + 1, sizeof *st->doomed);
+			st->doomed[st->ndoomed++] = xstrdup(mentry_get(e, "file"));
+		}
+		memmove(st->e + i, st->e + i + 1, (st->ne - i - 1) * sizeof *st->e);
+		st->ne--;
+		mentry_free(e);
+		return;
+	}
+}
+
+uint64_t
+store_new_id(struct store *st)
+{
+	return st->next_id++;
+}
+
+char *
+store_segment_name(struct store *st, uint64_t *id)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	*id = store_new_id(st);
+	sb_addf(&sb, "seg-%08llu.cdp", (unsigned long long)*id);
+	return sb_detach(&sb, NULL);
+}
+
+/* Values are percent-encoded so any byte survives a line-based file. */
+static void
+put_escaped(struct strbuf *sb, const char *s)
+{
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if (c <= ' ' || c == '%' || c == '=' || c >= 0x7f)
+			sb_addf(sb, "%%%02X", c);
+		else
+			sb_addc(sb, c);
+	}
+}
+
+static int
+hexval(int c)
+{
+	if (c >= '0' && c <= '9')
+		return c - '0';
+	if (c >= 'A' && c <= 'F')
+		return c - 'A' + 10;
+	if (c >= 'a' && c <= 'f')
+		return c - 'a' + 10;
+	return -1;
+}
+
+static char *
+unescape(const char *s, size_t n)
+{
+	char *out = xmalloc(n + 1), *o = out;
+
+	for (size_t i = 0; i < n; i++) {
+		if (s[i] == '%' && i + 2 < n && hexval(s[i + 1]) >= 0 && hexval(s[i + 2]) >= 0) {
+			*o++ = (char)(hexval(s[i + 1]) << 4 | hexval(s[i + 2]));
+			i += 2;
+		} else {
+			*o++ = s[i];
+		}
+	}
+	*o = '\0';
+	return out;
+}
+
+static void
+manifest_format(const struct store *st, struct strbuf *sb)
+{
+	uint32_t crc;
+
+	sb_addf(sb, "cdp-store %d\n", STORE_FORMAT);
+	sb_addf(sb, "generation %llu\n", (unsigned long long)st->generation);
+	sb_addf(sb, "next-id %llu\n", (unsigned long long)st->next_id);
+	for (size_t i = 0; i < st->ne; i++) {
+		const struct mentry *e = st->e[i];
+
+		sb_addf(sb, "%s %llu", e->kind, (unsigned long long)e->id);
+		for (size_t k = 0; k < e->nkv; k++) {
+			sb_addc(sb, ' ');
+			sb_adds(sb, e->keys[k]);
+			sb_addc(sb, '=');
+			put_escaped(sb, e->vals[k]);
+		}
+		sb_addc(sb, '\n');
+	}
+	crc = (uint32_t)crc32(0, (Bytef *)sb->buf, (uInt)sb->len);
+	sb_addf(sb, "crc32 %08x\n", crc);
+}
+
+static void
+entries_free(struct store *st)
+{
+	for (size_t i = 0; i < st->ne; i++)
+		mentry_free(st->e[i]);
+	free(st->e);
+	st->e = NULL;
+	st->ne = st->cap = 0;
+}
+
+/* Parse MANIFEST text into st.  -1 with cdp_err() naming the problem. */
+static int
+manifest_parse(struct store *st, const char *path, char *buf, size_t len)
+{
+	char *line = buf, *end = buf + len, *crcline;
+	unsigned long lineno = 0;
+	uint32_t want;
+
+	if (len == 0 || buf[len - 1] != '\n')
+		return cdp_seterr("%s: truncated manifest", path);
+	/* The last line is the checksum of everything before it. */
+	crcline = buf + len - 1;
+	while (crcline > buf && crcline[-1] != '\n')
+		crcline--;
+	if (strncmp(crcline, "crc32 ", 6) != 0)
+		return cdp_seterr("%s: truncated manifest (no checksum line)", path);
+	want = (uint32_t)strtoul(crcline + 6, NULL, 16);
+	if ((uint32_t)crc32(0, (Bytef *)buf, (uInt)(crcline - buf)) != want)
+		return cdp_seterr("%s: manifest checksum mismatch", path);
+	end = crcline;
+	while (line < end) {
+		char *nl = memchr(line, '\n', (size_t)(end - line));
+		char *p, *tok;
+		struct mentry *e;
+
+		*nl = '\0';
+		lineno++;
+		if (lineno == 1) {
+			if (strncmp(line, "cdp-store ", 10) != 0)
+				return cdp_seterr("%s: not a cdp manifest", path);
+			if (atoi(line + 10) != STORE_FORMAT)
+				return cdp_seterr("%s: unsupported store format %s", path, line + 10);
+		} else if (strncmp(line, "generation ", 11) == 0) {
+			st->generation = strtoull(line + 11, NULL, 10);
+		} else if (strncmp(line, "next-id ", 8) == 0) {
+			st->next_id = strtoull(line + 8, NULL, 10);
+		} else {
+			p = line;
+			tok = strsep(&p, " ");
+			if (!p || !*tok)
+				return cdp_seterr("%s:%lu: malformed entry", path, lineno);
+			e = store_add(st, tok, strtoull(strsep(&p, " "), NULL, 10));
+			while (p && (tok = strsep(&p, " ")) != NULL) {
+				char *eq = strchr(tok, '=');
+
+				if (!eq)
+					return cdp_seterr("%s:%lu: malformed entry", path, lineno);
+				*eq = '\0';
+				mentry_put(e, tok, unescape(eq + 1, strlen(eq + 1)));
+			}
+		}
+		line = nl + 1;
+	}
+	return 0;
+}
+
+static int
+manifest_load(struct store *st)
+{
+	char *path = store_path(st, MANIFEST);
+	struct strbuf sb = STRBUF_INIT;
+	struct stat stt;
+	int r;
+
+	entries_free(st);
+	st->generation = 0;
+	st->next_id = 1;
+	if (stat(path, &stt) == 0 && stt.st_size > MANIFEST_MAX) {
+		r = cdp_seterr("%s: manifest too large", path);
+	} else if (io_read_file(path, &sb) < 0) {
+		r = cdp_seterr("%s: %s", path, strerror(errno));
+	} else {
+		r = manifest_parse(st, path, sb.buf, sb.len);
+	}
+	sb_free(&sb);
+	free(path);
+	return r;
+}
+
+static int
+lock_store(struct store *st, int wait)
+{
+	char *path = store_path(st, LOCKFILE);
+	double deadline = now_seconds() + wait;
+	int fd;
+
+	fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0600);
+	free(path);
+	if (fd < 0)
+		return cdp_seterr("%s: cannot open lock: %s", st->dir, strerror(errno));
+	/* flock dies with the process, so a kill never leaves a stale lock. */
+	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
+		struct timespec ts = { 0, 50 * 1000 * 1000 };
+
+		if (errno != EWOULDBLOCK && errno != EINTR) {
+			close(fd);
+			return cdp_seterr("%s: cannot lock: %s", st->dir, strerror(errno));
+		}
+		if (wait >= 0 && now_seconds() >= deadline) {
+			close(fd);
+			errno = EWOULDBLOCK;
+			return cdp_seterr("%s: store is locked by another writer; try again later", st->dir);
+		}
+		nanosleep(&ts, NULL);
+	}
+	st->lockfd = fd;
+	return 0;
+}
+
+static int
+is_live_file(const struct store *st, const char *name)
+{
+	for (size_t i = 0; i < st->ne; i++) {
+		const char *f = mentry_get(st->e[i], "file");
+
+		if (f && strcmp(f, name) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/* Remove what a killed writer left: temporaries and unnamed segments. */
+static void
+cleanup(struct store *st)
+{
+	DIR *d = opendir(st->dir);
+	struct dirent *de;
+
+	if (!d)
+		return;
+	while ((de = readdir(d)) != NULL) {
+		const char *n = de->d_name;
+
+		if (strncmp(n, "tmp-", 4) == 0 ||
+		    (strncmp(n, "seg-", 4) == 0 && !is_live_file(st, n))) {
+			char *p = store_path(st, n);
+
+			unlink(p);
+			free(p);
+		}
+	}
+	closedir(d);
+}
+
+struct store *
+store_open(const char *dir, const struct store_opts *o, int *locked)
+{
+	struct store *st = xcalloc(1, sizeof *st);
+	char *mpath;
+	struct stat stt;
+
+	if (locked)
+		*locked = 0;
+	st->dir = xstrdup(dir);
+	st->lockfd = -1;
+	st->next_id = 1;
+	if (stat(dir, &stt) < 0) {
+		if (errno != ENOENT || !o->create) {
+			cdp_seterr("%s: %s", dir, errno == ENOENT ? "no such store" : strerror(errno));
+			goto fail;
+		}
+		if (mkdir(dir, 0700) < 0 && errno != EEXIST) {
+			cdp_seterr("%s: cannot create store: %s", dir, strerror(errno));
+			goto fail;
+		}
+	} else if (!S_ISDIR(stt.st_mode)) {
+		cdp_seterr("%s: not a store directory", dir);
+		goto fail;
+	}
+	if (o->write && lock_store(st, o->wait) < 0) {
+		if (locked && errno == EWOULDBLOCK)
+			*locked = 1;
+		goto fail;
+	}
+	mpath = store_path(st, MANIFEST);
+	if (access(mpath, F_OK) < 0 && errno == ENOENT) {
+		free(mpath);
+		if (!o->create) {
+			cdp_seterr("%s: no such store (no MANIFEST)", dir);
+			goto fail;
+		}
+		/* A new store: its first manifest makes it one. */
+		if (store_commit(st) < 0)
+			goto fail;
+	} else {
+		free(mpath);
+		if (manifest_load(st) < 0)
+			goto fail;
+	}
+	if (o->write)
+		cleanup(st);
+	return st;
+fail:
+	store_close(st);
+	return NULL;
+}
+
+int
+store_commit(struct store *st)
+{
+	struct strbuf sb = STRBUF_INIT;
+	int r;
+
+	st->generation++;
+	manifest_format(st, &sb);
+	r = io_replace_file(st->dir, MANIFEST, sb.buf, sb.len);
+	sb_free(&sb);
+	if (r < 0) {
+		st->generation--;
+		return -1;
+	}
+	/* Files of removed segments go only once no manifest names them. */
+	for (size_t i = 0; i < st->ndoomed; i++) {
+		char *p = store_path(st, st->doomed[i]);
+
+		unlink(p);
+		free(p);
+		free(st->doomed[i]);
+	}
+	st->ndoomed = 0;
+	return 0;
+}
+
+void
+store_segments_free(struct segment **segs, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		segment_close(segs[i]);
+	free(segs);
+}
+
+int
+store_segments(struct store *st, const char *table, struct segment ***segsp, size_t *np)
+{
+	for (int attempt = 0;; attempt++) {
+		struct segment **segs = NULL;
+		size_t n = 0;
+		int vanished = 0;
+
+		for (size_t i = 0; i < st->ne; i++) {
+			const struct mentry *e = st->e[i];
+			const char *t = mentry_get(e, "table"), *f = mentry_get(e, "file");
+			struct segment *s;
+			char *p;
+
+			if (strcmp(e->kind, "segment") != 0 || !t || !f || strcmp(t, table) != 0)
+				continue;
+			p = store_path(st, f);
+			s = segment_open(p);
+			free(p);
+			if (!s) {
+				vanished = errno == ENOENT && st->lockfd < 0 && attempt < 5;
+				store_segments_free(segs, n);
+				if (!vanished)
+					return -1;
+				break;
+			}
+			s->id = e->id;
+			segs = xreallocarray(segs, n + 1, sizeof *segs);
+			segs[n++] = s;
+		}
+		if (!vanished) {
+			*segsp = segs;
+			*np = n;
+			return 0;
+		}
+		/* A writer replaced the manifest under us: read the new one. */
+		if (manifest_load(st) < 0)
+			return -1;
+	}
+}
+
+void
+store_close(struct store *st)
+{
+	if (!st)
+		return;
+	entries_free(st);
+	for (size_t i = 0; i < st->ndoomed; i++)
+		free(st->doomed[i]);
+	free(st->doomed);
+	if (st->lockfd >= 0)
+		close(st->lockfd);
+	free(st->dir);
+	free(st);
+}
+
+char **
+segments_columns(struct segment **segs, size_t n, size_t *ncols)
+{
+	struct strmap seen = { 0 };
+	char **names = NULL;
+	size_t count = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		for (size_t c = 0; c < segs[i]->ncols; c++) {
+			const char *name = segs[i]->cols[c].name;
+
+			if (strmap_get(&seen, name, strlen(name)) >= 0)
+				continue;
+			strmap_put(&seen, name, strlen(name), (long)count);
+			names = xreallocarray(names, count + 1, sizeof *names);
+			names[count++] = xstrdup(name);
+		}
+	}
+	strmap_free(&seen);
+	*ncols = count;
+	return names;
+}
+
+void
+columns_free(char **names, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		free(names[i]);
+	free(names);
+}
