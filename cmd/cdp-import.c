@@ -266,7 +266,9 @@ main(int argc, char *argv[])
 	st = store_open(store_default_dir(storedir), &so, &locked);
 	if (!st)
 		cdp_die(locked ? CDP_EXIT_LOCKED : CDP_EXIT_FAIL, "%s", cdp_err());
-	for (int i = 0; files[i] && !cdp_interrupted; i++) {
+	int i;
+
+	for (i = 0; files[i] && !cdp_interrupted; i++) {
 		struct import_opts fo = o;
 		struct import_stats stats;
 		struct input *in = input_open(files[i]);
@@ -316,8 +318,10 @@ main(int argc, char *argv[])
 	}
 	store_close(st);
 	import_opts_free(&o);
-	if (cdp_interrupted && status == CDP_EXIT_OK)
-		status = CDP_EXIT_FAIL;
+	if (files[i]) {
+		cdp_warn("interrupted: %s and the files after it were not imported", files[i]);
+		status = worse(status, CDP_EXIT_FAIL);
+	}
 	cdp_close_stdout();
 	return status;
 }

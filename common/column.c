@@ -226,13 +226,18 @@ colvec_stats(const struct colvec *v, struct colstats *st)
 {
 	memset(st, 0, sizeof *st);
 	if (v->type != CT_STR) {
+		/* decimals compare by value: packed forms of other scales do not */
+		int dec = v->type == CT_DEC;
+
 		for (size_t i = 0; i < v->n; i++) {
+			int64_t x = v->iv[i];
+
 			if (colvec_isnull(v, i))
 				continue;
-			if (!st->has || v->iv[i] < st->imin)
-				st->imin = v->iv[i];
-			if (!st->has || v->iv[i] > st->imax)
-				st->imax = v->iv[i];
+			if (!st->has || (dec ? dec_to_double(x) < dec_to_double(st->imin) : x < st->imin))
+				st->imin = x;
+			if (!st->has || (dec ? dec_to_double(x) > dec_to_double(st->imax) : x > st->imax))
+				st->imax = x;
 			st->has = 1;
 		}
 		return;

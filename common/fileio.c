@@ -191,9 +191,12 @@ io_replace_file(const char *dir, const char *name, const void *p, size_t n)
 		cdp_seterr("%s: rename failed: %s", dst, strerror(errno));
 		goto fail;
 	}
-	/* And the rename itself must survive a power cut. */
-	if (io_fsync_dir(dir) < 0)
-		return cdp_seterr("%s: fsync failed: %s", dir, strerror(errno));
+	/* And the rename itself must survive a power cut.  Past the rename
+	 * the new file is in place: say so, so callers keep what it names. */
+	if (io_fsync_dir(dir) < 0) {
+		cdp_seterr("%s: fsync failed: %s", dir, strerror(errno));
+		return -2;
+	}
 	return 0;
 fail:
 	if (fd >= 0)

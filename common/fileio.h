@@ -31,7 +31,9 @@ int io_fsync_dir(const char *dir);
 /* Read a whole file into out (appending).  -1 with errno on failure. */
 int io_read_file(const char *path, struct strbuf *out);
 /* Write a whole new file atomically: tmp, fsync, rename, fsync dir.
- * Returns -1 with cdp_err() naming the step that failed. */
+ * Returns -1 with cdp_err() naming the step that failed, or -2 when
+ * only the final directory fsync failed: the new file is then in place
+ * but its rename may not survive a power cut. */
 int io_replace_file(const char *dir, const char *name, const void *p, size_t n);
 
 #endif

@@ -57,7 +57,7 @@ static const char *const role_aliases[ROLE_COUNT][24] = {
 		"orderedat", "purchasedate", "transactiondate", "datetime", "date", "datum",
 		"updatedat", "createdat", "created", "subscribedat", "signupdate",
 		"originaltimestamp", "sentat", "receivedat", NULL },
-	[ROLE_EVENT] = { "event", "eventname", "eventtype", "type", NULL },
+	[ROLE_EVENT] = { "event", "eventname", "eventtype", "type", NULL },	/* type: JSON only */
 	[ROLE_MESSAGE_ID] = { "messageid", "eventid", NULL },
 };
 
@@ -82,9 +82,13 @@ role_column(int role)
 	return role_columns[role];
 }
 
-/* The role a header name suggests and its rank (lower wins), or -1. */
+/*
+ * The role a header name suggests and its rank (lower wins), or -1.
+ * "type" names the event only in JSON (Segment's track/identify/page);
+ * in a CSV it is far more often a customer or product type.
+ */
 static int
-role_guess(const char *name, int *rank)
+role_guess(const char *name, int json, int *rank)
 {
 	char key[64];
 	size_t k = 0;
@@ -101,6 +105,8 @@ role_guess(const char *name, int *rank)
 	for (int r = 0; r < ROLE_COUNT; r++) {
 		for (int i = 0; role_aliases[r][i]; i++) {
 			if (strcmp(key, role_aliases[r][i]) == 0) {
+				if (r == ROLE_EVENT && !json && strcmp(key, "type") == 0)
+					return -1;
 				*rank = i;
 				return r;
 			}
@@ -147,7 +153,6 @@ struct importer {
 	struct strbuf norm, tmp;
 	struct time_opts role_topts, attr_topts;
 	struct u64set msgids;		/* hashes of message ids in the store */
-	int dedupe;
 	char **segfiles;		/* written, not yet committed */
 	uint64_t *segids, *segrows;
 	size_t nsegs;
@@ -155,6 +160,7 @@ struct importer {
 	char *rejects_path;
 	double last_progress, start;
 	const char *input_name;
+	int json;			/* the input is JSON Lines */
 };
 
 static struct acol *
@@ -189,7 +195,7 @@ col_get(struct importer *im, const char *name)
 		}
 	}
 	if (c->role < 0 && !(im->o->dedupe_key && strcmp(im->o->dedupe_key, name) == 0)) {
-		int r = role_guess(name, &c->rank);
+		int r = role_guess(name, im->json, &c->rank);
 
 		/* a role given with --map takes no guessed columns */
 		if (r >= 0 && !im->o->map[r])
@@ -756,6 +762,7 @@ import_run(struct store *st, struct input *in, const struct import_opts *o,
 	im.rejects_path = rejects_path_for(o, st, in, im.batch);
 
 	format = detect_format(o, in);
+	im.json = format == FORMAT_JSONL;
 	if (format == FORMAT_CSV) {
 		struct csvin_opts co = { 0 };
 
@@ -783,7 +790,7 @@ import_run(struct store *st, struct input *in, const struct import_opts *o,
 			for (size_t i = 0; i < n; i++) {
 				int rank;
 
-				if (role_guess(names[i], &rank) == ROLE_EVENT)
+				if (role_guess(names[i], 0, &rank) == ROLE_EVENT)
 					im.kind = KIND_EVENT;
 			}
 		}
@@ -821,7 +828,10 @@ import_run(struct store *st, struct input *in, const struct import_opts *o,
 			goto out;
 		}
 		im.rejects = NULL;
-		stats->rejects_file = xstrdup(im.rejects_path);
+		char *abs = realpath(im.rejects_path, NULL);
+
+		/* absolute, so verify --absent and cdp-forget find it from anywhere */
+		stats->rejects_file = abs ? abs : xstrdup(im.rejects_path);
 	} else if (stats->rejects) {
 		cdp_seterr("%s: cannot write rejects: %s", im.rejects_path, strerror(errno));
 		goto out;
@@ -863,7 +873,9 @@ import_run(struct store *st, struct input *in, const struct import_opts *o,
 	mentry_set(b, "rejects", "%llu", (unsigned long long)stats->rejects);
 	mentry_set(b, "duplicates", "%llu", (unsigned long long)stats->duplicates);
 	mentry_set(b, "bytes", "%llu", (unsigned long long)input_bytes(in));
-	mentry_set(b, "sha256", "%s", shahex);
+	/* A file none of whose rows got in may be imported again, fixed. */
+	if (stats->rows)
+		mentry_set(b, "sha256", "%s", shahex);
 	if (stats->rejects_file)
 		mentry_set(b, "rejects-file", "%s", stats->rejects_file);
 	/* Which input columns fed a role: cdp-merge keeps them out of the
@@ -888,10 +900,16 @@ import_run(struct store *st, struct input *in, const struct import_opts *o,
 		mentry_set(s, "rows", "%llu", (unsigned long long)im.segrows[i]);
 		mentry_set(s, "file", "%s", im.segfiles[i]);
 	}
-	if (store_commit(st) < 0)
+	switch (store_commit(st)) {
+	case 0:
+		break;
+	case -2:
+		im.nsegs = 0;	/* the manifest names them now: keep them */
 		goto out;
+	default:
+		goto out;
+	}
 	stats->segments = im.nsegs;
-	im.nsegs = im.nsegs;
 	rc = IMPORT_OK;
 	for (size_t i = 0; i < im.nsegs; i++)
 		free(im.segfiles[i]);
@@ -981,6 +999,13 @@ import_set_option(struct import_opts *o, const char *key, const char *val)
 			return cdp_seterr("unknown country code '%s'", val);
 		set_str(&o->default_country, val);
 	} else if (strcmp(key, "timezone") == 0) {
+		int64_t us;
+		int fmt;
+		struct time_opts to = { val, 0, 0 };
+
+		/* normalize.c refuses every time in a zone it cannot load */
+		if (norm_time("2024-01-01 00:00:00", 19, &to, &us, &fmt) < 0)
+			return cdp_seterr("unknown time zone '%s'", val);
 		set_str(&o->timezone, val);
 	} else if (strcmp(key, "day-first") == 0 || strcmp(key, "day_first") == 0) {
 		if (strcmp(val, "yes") == 0 || strcmp(val, "true") == 0)

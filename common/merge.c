@@ -268,6 +268,28 @@ apply_setting(struct merge_config *c, char *key, char *val)
 	return 0;
 }
 
+/* One alternation per type, so a new value costs one regexec, not one per rule. */
+static int
+combine_regexes(struct merge_config *c)
+{
+	for (size_t i = 0; i < c->ntypes; i++) {
+		struct idtype *t = &c->types[i];
+		struct strbuf sb = STRBUF_INIT;
+		int e;
+
+		if (!t->nblockre)
+			continue;
+		for (size_t k = 0; k < t->nblockre; k++)
+			sb_addf(&sb, "%s(%s)", k ? "|" : "", t->blockre_src[k]);
+		e = regcomp(&t->blockre_all, sb.buf, REG_EXTENDED | REG_NOSUB | REG_ICASE);
+		sb_free(&sb);
+		if (e)
+			return cdp_seterr("cannot combine the block-regex rules of %s", t->name);
+		t->has_all = 1;
+	}
+	return 0;
+}
+
 int
 merge_config_load(struct merge_config *c, const char *path)
 {
@@ -280,7 +302,7 @@ merge_config_load(struct merge_config *c, const char *path)
 	if (!path || !(f = fopen(path, "r"))) {
 		if (path && errno != ENOENT)
 			return cdp_seterr("%s: %s", path, strerror(errno));
-		return 0;
+		return combine_regexes(c);
 	}
 	while (getline(&line, &cap, f) > 0) {
 		char *p = line, *eq, *e;
@@ -315,7 +337,7 @@ merge_config_load(struct merge_config *c, const char *path)
 	}
 	free(line);
 	fclose(f);
-	return 0;
+	return combine_regexes(c);
 fail:
 	free(line);
 	fclose(f);
@@ -385,6 +407,8 @@ merge_config_free(struct merge_config *c)
 		}
 		free(t->blockre);
 		free(t->blockre_src);
+		if (t->has_all)
+			regfree(&t->blockre_all);
 	}
 	list_free(c->order_events, c->norder_events);
 	list_free(c->revenue_columns, c->nrevenue_columns);
@@ -836,11 +860,9 @@ is_blocked(struct engine *g, int type, uint64_t key, const char *s)
 			return 1;
 		}
 	}
-	for (size_t i = 0; i < t->nblockre; i++) {
-		if (regexec(&t->blockre[i], s, 0, NULL, 0) == 0) {
-			u64set_add(&g->blocked, key);
-			return 1;
-		}
+	if (t->nblockre && regexec(&t->blockre_all, s, 0, NULL, 0) == 0) {
+		u64set_add(&g->blocked, key);
+		return 1;
 	}
 	return 0;
 }
@@ -1023,6 +1045,33 @@ has_name(char **names, size_t n, const char *name)
 	return 0;
 }
 
+/*
+ * A profile attribute's name: lower case, runs of anything but letters
+ * and digits as one '_', so a CRM's "first_name" and a newsletter's
+ * "First Name" fill the same attribute.
+ */
+static void
+attr_key(const char *s, struct strbuf *out)
+{
+	int gap = 0;
+
+	sb_reset(out);
+	for (; *s; s++) {
+		unsigned char c = (unsigned char)*s;
+
+		if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9') || c >= 0x80 || (c >= 'A' && c <= 'Z')) {
+			if (gap && out->len)
+				sb_addc(out, '_');
+			gap = 0;
+			sb_addc(out, c >= 'A' && c <= 'Z' ? c + 32 : c);
+		} else {
+			gap = 1;
+		}
+	}
+	if (!out->len)
+		sb_adds(out, "_");
+}
+
 /* A column of s read whole, or NULL (vec not touched) when s lacks it. */
 static struct colvec *
 read_col(struct segment *s, const char *name, struct colvec *v, int *err)
@@ -1108,7 +1157,8 @@ process_segment(struct engine *g, struct segment *s, const struct mentry *batch,
 			err = 1;
 			break;
 		}
-		ac[nac].attr = dict_index(&g->attrs, &g->attr_names, &g->nattr, name, strlen(name));
+		attr_key(name, &tmp);
+		ac[nac].attr = dict_index(&g->attrs, &g->attr_names, &g->nattr, tmp.buf, tmp.len);
 		nac++;
 	}
 	if (err || !src || !bt || !ln) {
@@ -1991,9 +2041,10 @@ merge_run(struct store *st, const struct merge_config *c, const struct merge_opt
 		state = store_add(st, "merge", 1);
 	mentry_set(state, "next-profile", "%lld", (long long)g.next_profile);
 	mentry_set(state, "profiles", "%llu", (unsigned long long)stats->total);
-	if (store_commit(st) < 0)
+	if ((rc = store_commit(st)) == -2)
+		out.n = 0;	/* named by the new manifest: keep them */
+	if (rc < 0)
 		goto out;
-	rc = 0;
 out:
 	if (rc < 0) {
 		for (size_t i = 0; i < out.n; i++) {

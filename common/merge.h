@@ -26,6 +26,8 @@ struct idtype {
 	regex_t *blockre;	/* regular expressions that never link */
 	char **blockre_src;
 	size_t nblockre;
+	regex_t blockre_all;	/* all of blockre as one alternation */
+	int has_all;
 };
 
 enum { GOLDEN_LATEST, GOLDEN_SOURCE, GOLDEN_FREQUENT };

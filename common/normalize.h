@@ -29,7 +29,8 @@ int norm_phone(const char *s, size_t n, const char *default_country, struct strb
 /* 1 if cc is a country norm_phone knows. */
 int norm_country_known(const char *cc);
 
-/* Timestamp text forms; the ones marked exact print back byte for byte. */
+/* Timestamp text forms; the ones marked exact print back byte for byte.
+ * Frozen: segment footers store these codes (see cdp-store(5)). */
 enum time_format {
 	TF_NONE = 0,
 	TF_DATE,	/* 2024-03-05                    exact */

@@ -2,9 +2,12 @@
  * segment.c - writer and reader of segment files.
  *
  * The writer encodes each column to its raw stream (column.c), cuts it
- * into blocks of at most SEG_BLOCK_RAW bytes, deflates each block and
- * writes it with its CRC-32.  The footer follows; the trailer last, so a
- * file cut short anywhere lacks a valid trailer and is refused whole.
+ * into blocks of at most SEG_BLOCK_RAW bytes, deflates each block (zlib
+ * format, written by libdeflate, which is about twice as fast as zlib
+ * for the same bytes) and writes it with its CRC-32.  Columns are
+ * encoded and compressed on WRITER_THREADS threads, then written in
+ * order.  The footer follows; the trailer last, so a file cut short
+ * anywhere lacks a valid trailer and is refused whole.
  *
  * The reader never believes a length before checking it against the
  * file size, and never inflates a block whose declared size is above
@@ -16,6 +19,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <libdeflate.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <unistd.h>
 #include <zlib.h>
 
@@ -26,7 +32,8 @@ static const char seg_magic[8] = "CDPSEG1\n";
 static const char end_magic[8] = "CDPEND1\n";
 #define TRAILER_SIZE 24
 #define HEADER_SIZE 16
-#define ZLIB_LEVEL 1
+#define DEFLATE_LEVEL 3
+#define WRITER_THREADS 2
 /* deflate cannot expand more than about 1032:1; allow a margin */
 #define MAX_RATIO 1040
 
@@ -40,23 +47,25 @@ path_base(const char *path)
 
 /* Append the blocks of one raw stream to out; returns the block count. */
 static uint64_t
-put_blocks(struct strbuf *out, const unsigned char *raw, size_t len)
+put_blocks(struct libdeflate_compressor *z, struct strbuf *out, const unsigned char *raw, size_t len)
 {
 	uint64_t nblocks = 0;
 	size_t off = 0;
 
 	do {
 		size_t chunk = len - off > SEG_BLOCK_RAW ? SEG_BLOCK_RAW : len - off;
-		uLongf clen = compressBound((uLong)chunk);
-		size_t hdr = out->len;
+		size_t bound = libdeflate_zlib_compress_bound(z, chunk);
+		size_t hdr = out->len, clen;
+		unsigned char *h;
+		uint32_t vals[3];
 
-		sb_grow(out, 12 + clen);
+		sb_grow(out, 12 + bound);
 		out->len += 12;
-		compress2((Bytef *)out->buf + out->len, &clen, raw + off, (uLong)chunk, ZLIB_LEVEL);
-		unsigned char *h = (unsigned char *)out->buf + hdr;
-		uint32_t crc = (uint32_t)crc32(0, (Bytef *)out->buf + out->len, (uInt)clen);
-		uint32_t vals[3] = { (uint32_t)chunk, (uint32_t)clen, crc };
-
+		clen = libdeflate_zlib_compress(z, raw + off, chunk, out->buf + out->len, bound);
+		h = (unsigned char *)out->buf + hdr;
+		vals[0] = (uint32_t)chunk;
+		vals[1] = (uint32_t)clen;
+		vals[2] = (uint32_t)crc32(0, (Bytef *)out->buf + out->len, (uInt)clen);
 		for (int k = 0; k < 3; k++)
 			for (int b = 0; b < 4; b++)
 				h[k * 4 + b] = (unsigned char)(vals[k] >> (8 * b));
@@ -65,6 +74,45 @@ put_blocks(struct strbuf *out, const unsigned char *raw, size_t len)
 		nblocks++;
 	} while (off < len);
 	return nblocks;
+}
+
+/* One column's share of the work: encoded, compressed, with its stats. */
+struct coljob {
+	const struct colvec *v;
+	struct strbuf blocks;
+	uint64_t rawlen, nblocks;
+	int enc;
+	struct colstats st;
+};
+
+struct jobs {
+	struct coljob *job;
+	size_t n;
+	atomic_size_t next;
+};
+
+static void *
+encode_columns(void *arg)
+{
+	struct jobs *jobs = arg;
+	struct libdeflate_compressor *z = libdeflate_alloc_compressor(DEFLATE_LEVEL);
+	struct strbuf raw = STRBUF_INIT;
+	size_t i;
+
+	if (!z)
+		cdp_die(CDP_EXIT_FAIL, "out of memory (compressor)");
+	while ((i = atomic_fetch_add(&jobs->next, 1)) < jobs->n) {
+		struct coljob *j = &jobs->job[i];
+
+		sb_reset(&raw);
+		j->enc = col_encode(j->v, &raw);
+		j->rawlen = raw.len;
+		j->nblocks = put_blocks(z, &j->blocks, (unsigned char *)raw.buf, raw.len);
+		colvec_stats(j->v, &j->st);
+	}
+	sb_free(&raw);
+	libdeflate_free_compressor(z);
+	return NULL;
 }
 
 static void
@@ -102,28 +150,39 @@ segment_write(const char *path, const char *table, uint64_t batch,
 	sb_put_varint(&foot, batch);
 	sb_put_varint(&foot, nrows);
 	sb_put_varint(&foot, ncols);
-	for (size_t i = 0; i < ncols; i++) {
-		const struct colvec *v = cols[i].v;
-		struct colstats st;
-		uint64_t off = data.len, nblocks;
-		int enc;
 
-		sb_reset(&raw);
-		enc = col_encode(v, &raw);
-		nblocks = put_blocks(&data, (unsigned char *)raw.buf, raw.len);
-		colvec_stats(v, &st);
+	struct jobs jobs = { xcalloc(ncols ? ncols : 1, sizeof *jobs.job), ncols, 0 };
+	pthread_t th[WRITER_THREADS];
+	int started = 0;
+
+	for (size_t i = 0; i < ncols; i++)
+		jobs.job[i].v = cols[i].v;
+	for (int t = 1; t < WRITER_THREADS && ncols > 1; t++)
+		if (pthread_create(&th[t], NULL, encode_columns, &jobs) == 0)
+			started++;
+	encode_columns(&jobs);
+	for (int t = 1; t <= started; t++)
+		pthread_join(th[t], NULL);
+	for (size_t i = 0; i < ncols; i++) {
+		struct coljob *j = &jobs.job[i];
+		const struct colvec *v = cols[i].v;
+		uint64_t off = data.len;
+
+		sb_add(&data, j->blocks.buf, j->blocks.len);
+		sb_free(&j->blocks);
 		sb_put_bytes(&foot, cols[i].name, strlen(cols[i].name));
 		sb_addc(&foot, v->type);
-		sb_addc(&foot, enc);
+		sb_addc(&foot, j->enc);
 		sb_addc(&foot, v->type == CT_TIME ? v->tfmt : 0);
 		sb_put_varint(&foot, v->nnull);
 		sb_put_varint(&foot, off);
 		sb_put_varint(&foot, data.len - off);
-		sb_put_varint(&foot, raw.len);
-		sb_put_varint(&foot, nblocks);
-		put_stats(&foot, v->type, &st);
-		colstats_free(&st);
+		sb_put_varint(&foot, j->rawlen);
+		sb_put_varint(&foot, j->nblocks);
+		put_stats(&foot, v->type, &j->st);
+		colstats_free(&j->st);
 	}
+	free(jobs.job);
 	/* trailer */
 	uint64_t foot_off = data.len;
 	uint32_t foot_crc = (uint32_t)crc32(0, (Bytef *)foot.buf, (uInt)foot.len);
@@ -341,6 +400,14 @@ segment_col_index(const struct segment *s, const char *name)
 	return -1;
 }
 
+static struct libdeflate_decompressor *
+segment_inflater(struct segment *s)
+{
+	if (!s->inflater && !(s->inflater = libdeflate_alloc_decompressor()))
+		cdp_die(CDP_EXIT_FAIL, "out of memory (decompressor)");
+	return s->inflater;
+}
+
 int
 segment_read_raw(struct segment *s, int idx, struct strbuf *out)
 {
@@ -358,7 +425,7 @@ segment_read_raw(struct segment *s, int idx, struct strbuf *out)
 	sb_grow(out, (size_t)col->rawlen);
 	for (uint64_t b = 0; b < col->nblocks; b++) {
 		uint32_t rawlen, clen, crc;
-		uLongf got;
+		size_t got;
 
 		if (col->disklen - pos < 12)
 			goto bad;
@@ -380,8 +447,8 @@ segment_read_raw(struct segment *s, int idx, struct strbuf *out)
 			return cdp_seterr("%s: column '%s' block %llu declares an implausible size",
 			    s->path, col->name, (unsigned long long)b);
 		}
-		got = rawlen;
-		if (uncompress((Bytef *)out->buf + out->len, &got, disk + pos, clen) != Z_OK || got != rawlen)
+		if (libdeflate_zlib_decompress(segment_inflater(s), disk + pos, clen, out->buf + out->len,
+		    rawlen, &got) != LIBDEFLATE_SUCCESS || got != rawlen)
 			goto bad;
 		out->len += rawlen;
 		pos += clen;
@@ -436,6 +503,7 @@ segment_close(struct segment *s)
 		return;
 	if (s->fd >= 0)
 		close(s->fd);
+	libdeflate_free_decompressor(s->inflater);
 	for (size_t i = 0; i < s->ncols; i++) {
 		free(s->cols[i].name);
 		colstats_free(&s->cols[i].st);

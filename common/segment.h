@@ -43,6 +43,7 @@ struct segment {
 	uint64_t batch, nrows, size;
 	size_t ncols;
 	struct segcol *cols;
+	struct libdeflate_decompressor *inflater;	/* made on first read */
 };
 
 /*

@@ -337,6 +337,10 @@ lock_store(struct store *st, int wait)
 	while (flock(fd, LOCK_EX | LOCK_NB) < 0) {
 		struct timespec ts = { 0, 50 * 1000 * 1000 };
 
+		if (cdp_interrupted) {
+			close(fd);
+			return cdp_seterr("%s: interrupted while waiting for the store lock", st->dir);
+		}
 		if (errno != EWOULDBLOCK && errno != EINTR) {
 			close(fd);
 			return cdp_seterr("%s: cannot lock: %s", st->dir, strerror(errno));
@@ -450,6 +454,8 @@ store_commit(struct store *st)
 	manifest_format(st, &sb);
 	r = io_replace_file(st->dir, MANIFEST, sb.buf, sb.len);
 	sb_free(&sb);
+	if (r == -2)
+		return -2;	/* published, durability unknown: keep every file */
 	if (r < 0) {
 		st->generation--;
 		return -1;

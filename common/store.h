@@ -6,7 +6,7 @@
  * entries, one per line: a kind, a numeric id, then key=value pairs
  * (values percent-encoded), closed by a CRC-32 line.  Kinds in use:
  *   batch    one import (source, input hash, row and reject counts)
- *   segment  one segment file (table, batch, rows, size)
+ *   segment  one segment file (table, batch, rows, file)
  * and others added by later programs; unknown kinds are kept as they
  * are.  See man/cdp-store.5.
  *
@@ -73,7 +73,9 @@ struct mentry *store_find(const struct store *st, const char *kind, uint64_t id)
 void store_remove(struct store *st, struct mentry *e);
 
 /* Publish the entries atomically.  -1 with cdp_err() on failure: the
- * store then still shows the previous generation. */
+ * store then still shows the previous generation.  -2: the new manifest
+ * is in place but the directory fsync failed; the command must fail
+ * yet keep every file the new manifest names. */
 int store_commit(struct store *st);
 
 /*

@@ -2,6 +2,7 @@
  * util.c - messages, checked allocation, strbuf, arena, strmap.
  */
 #include <errno.h>
+#include <malloc.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -19,6 +20,12 @@ cdp_setprogname(const char *argv0)
 	const char *slash = strrchr(argv0, '/');
 
 	progname = slash ? slash + 1 : argv0;
+	/*
+	 * Column buffers grow by doubling to hundreds of megabytes.  Blocks
+	 * of 1 MiB and more come straight from mmap, so realloc moves them
+	 * with mremap instead of copying every byte.
+	 */
+	mallopt(M_MMAP_THRESHOLD, 1 << 20);
 }
 
 const char *
