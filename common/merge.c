@@ -630,10 +630,15 @@ source_rank(const struct golden_rule *r, const char *source)
 	return r ? (int32_t)r->nsources : 0;
 }
 
-/* Offer a value for a profile's attribute under the attribute's rule. */
+/*
+ * Offer a value for a profile's attribute under the attribute's rule.
+ * stored is the value's offset in g->vals when it is already there (an
+ * identifier's value), else NO_OFF and the value is copied if taken.
+ */
+#define NO_OFF UINT64_MAX
 static void
 golden_offer(struct engine *g, uint32_t pi, uint32_t attr, const char *s, size_t len,
-    int64_t t, const char *source)
+    int64_t t, const char *source, uint64_t stored)
 {
 	const struct golden_rule *r = golden_rule_for(g->c, g->attr_names[attr]);
 	int32_t rank = r && r->how == GOLDEN_SOURCE ? source_rank(r, source) : 0;
@@ -657,7 +662,7 @@ golden_offer(struct engine *g, uint32_t pi, uint32_t attr, const char *s, size_t
 		a->t = t;
 		a->rank = rank;
 		a->votes = 1;
-		a->off = val_add(g, s, len);
+		a->off = stored != NO_OFF ? stored : val_add(g, s, len);
 		a->len = (uint32_t)len;
 		g->p[pi].attrs = (uint32_t)g->nan++;
 		return;
@@ -680,7 +685,7 @@ golden_offer(struct engine *g, uint32_t pi, uint32_t attr, const char *s, size_t
 	}
 	if (take) {
 		if (!same) {
-			a->off = val_add(g, s, len);
+			a->off = stored != NO_OFF ? stored : val_add(g, s, len);
 			a->len = (uint32_t)len;
 		}
 		a->t = t;
@@ -1109,7 +1114,7 @@ process_segment(struct engine *g, struct segment *s, const struct mentry *batch,
 	char **roles = NULL;
 	size_t nroles = 0;
 	struct strbuf tmp = STRBUF_INIT, idtmp[MERGE_MAX_TYPES];
-	uint32_t *srcidx = NULL, *evidx = NULL;
+	uint32_t *srcidx = NULL, *evidx = NULL, typeattr[MERGE_MAX_TYPES];
 	uint8_t *isorder = NULL;
 	int err = 0, person_batch;
 	const char *rc = batch ? mentry_get(batch, "role-columns") : NULL;
@@ -1167,6 +1172,9 @@ process_segment(struct engine *g, struct segment *s, const struct mentry *batch,
 		goto out;
 	}
 	/* Per dictionary entry once, not per row. */
+	for (size_t k = 0; k < c->ntypes; k++)
+		typeattr[k] = dict_index(&g->attrs, &g->attr_names, &g->nattr, c->types[k].name,
+		    strlen(c->types[k].name));
 	srcidx = xcalloc(src->ndict + 1, sizeof *srcidx);
 	for (size_t d = 0; d < src->ndict; d++)
 		srcidx[d] = dict_index(&g->sources, &g->source_names, &g->nsource,
@@ -1263,9 +1271,8 @@ process_segment(struct engine *g, struct segment *s, const struct mentry *batch,
 
 			if (d == NONE || find(g, g->id[d].prof) != pi)
 				continue;	/* refused or blocked for this record */
-			golden_offer(g, pi, dict_index(&g->attrs, &g->attr_names, &g->nattr,
-			    c->types[ids[k].type].name, strlen(c->types[ids[k].type].name)),
-			    ids[k].s, ids[k].len, t, colvec_str(src, r, NULL));
+			golden_offer(g, pi, typeattr[ids[k].type], g->vals.buf + g->id[d].off,
+			    g->id[d].len, t, colvec_str(src, r, NULL), g->id[d].off);
 		}
 		for (size_t k = 0; k < nac; k++) {
 			size_t len;
@@ -1274,7 +1281,7 @@ process_segment(struct engine *g, struct segment *s, const struct mentry *batch,
 			if (colvec_isnull(&ac[k].v, r) || (!person_batch && !is_event))
 				continue;
 			v = cell_text(&ac[k].v, r, &tmp, &len);
-			golden_offer(g, pi, ac[k].attr, v, len, t, colvec_str(src, r, NULL));
+			golden_offer(g, pi, ac[k].attr, v, len, t, colvec_str(src, r, NULL), NO_OFF);
 		}
 		if (g->o->progress && (g->stats->records & 0xfffff) == 0)
 			fprintf(stderr, "\r%s: %llu records, %llu profiles ", cdp_progname(),
@@ -1418,7 +1425,7 @@ state_load(struct engine *g)
 				const char *val = cell_text(&v[k], r, &tmp, &len);
 				uint32_t attr = dict_index(&g->attrs, &g->attr_names, &g->nattr, name, strlen(name));
 
-				golden_offer(g, pi, attr, val, len, cell_int(&v[ti], r, NO_TIME), "");
+				golden_offer(g, pi, attr, val, len, cell_int(&v[ti], r, NO_TIME), "", NO_OFF);
 			}
 		}
 #undef COL
@@ -1725,17 +1732,23 @@ write_profiles(struct engine *g, struct output *out)
 					colvec_push_null(cv);
 			}
 		}
-		/* Golden attributes, typed from their values, and their times. */
+		/* Golden attributes, typed from their values, and their times.
+		 * One walk of each profile's list finds its node per attribute. */
+		uint32_t *node = xmalloc((g->nattr ? g->nattr : 1) * (end - start + 1) * sizeof *node);
+
+		for (size_t x = 0; x < g->nattr * (end - start); x++)
+			node[x] = NONE;
+		for (size_t i = start; i < end; i++)
+			for (uint32_t x = g->p[roots[i]].attrs; x != NONE; x = g->an[x].next)
+				node[(size_t)g->an[x].attr * (end - start) + (i - start)] = x;
 		for (size_t a = 0; a < g->nattr; a++) {
 			char tname[512];
 			int any = 0;
 
 			for (size_t i = start; i < end; i++) {
-				const struct anode *an = NULL;
+				uint32_t x = node[a * (end - start) + (i - start)];
+				const struct anode *an = x == NONE ? NULL : &g->an[x];
 
-				for (uint32_t x = g->p[roots[i]].attrs; x != NONE; x = g->an[x].next)
-					if (g->an[x].attr == a)
-						an = &g->an[x];
 				texts[i - start] = an ? g->vals.buf + an->off : NULL;
 				lens[i - start] = an ? an->len : 0;
 				times[i - start] = an ? an->t : NO_TIME;
@@ -1755,6 +1768,7 @@ write_profiles(struct engine *g, struct output *out)
 					colvec_push_null(ct);
 			}
 		}
+		free(node);
 		for (size_t e = 0; e < g->nevent; e++) {
 			char cname[512], lname[512];
 
