@@ -535,6 +535,9 @@ take_record(struct importer *im, const struct record *rec)
 		const struct field *f = &rec->fields[i];
 		struct acol *c = &im->cols[im->fcol[i]];
 
+		/* a column first seen now was absent (null) in earlier rows */
+		while (c->n < im->nrows)
+			col_push(c, NULL, 0);
 		if (c->n > im->nrows)
 			continue;	/* a repeated name in one record: first wins */
 		if (!f->len || f->kind == FK_NULL) {

@@ -193,6 +193,15 @@ test_io_failure_is_fatal_and_changes_nothing() {
 	cdp-import -q z.csv
 }
 
+test_column_first_seen_late_stays_on_its_row() {
+	printf '{"event":"x","a":1,"ts":"2024-01-01T00:00:00Z"}\n{"event":"y","ts":"2024-01-02T00:00:00Z"}\n{"event":"z","b":"late","ts":"2024-01-03T00:00:00Z"}\n' > l.jsonl
+	cdp-import -q l.jsonl
+	cdp-store dump --format jsonl > out.jsonl
+	jq -e -s '.[0].a == 1 and (.[0] | has("b") | not)' out.jsonl
+	jq -e -s '(.[1] | has("a") or has("b") | not) and .[2].b == "late" and (.[2] | has("a") | not)' out.jsonl
+}
+
+check "import: a column first seen in a later row stays on that row" test_column_first_seen_late_stays_on_its_row
 check "import: counts rows and writes rejects with line numbers" test_import_counts_and_rejects
 check "import: every value reads back exactly as imported" test_values_read_back_exactly
 check "import: e-mail and phone normalized beside the raw value" test_identifiers_normalized
