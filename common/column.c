@@ -311,7 +311,9 @@ col_encode(const struct colvec *v, struct strbuf *out)
 			if ((size_t)id == ndistinct)
 				ndistinct++;
 			remap[c] = (uint32_t)id;
-			if (ndistinct > DICT_MAX || ndistinct * 2 > v->n + 16)
+			/* mostly distinct values (e-mails, ids): plain, decided early */
+			if (ndistinct > DICT_MAX || ndistinct * 2 > v->n + 16 ||
+			    (i >= 8192 && ndistinct * 2 > i))
 				enc = ENC_PLAIN;
 		}
 	}

@@ -11,6 +11,8 @@
  * rejected row leaves no trace in the segment.
  */
 #include <csv.h>
+#include <pthread.h>
+#include <stdio.h>
 #include <errno.h>
 #include <fcntl.h>
 #include <stdlib.h>
@@ -26,6 +28,7 @@
 #define MAX_CELLS (16u << 20)		/* rows x columns buffered per segment */
 #define MAX_TEXT (1024u << 20)		/* text bytes buffered per segment */
 #define MAX_ATTR_COLUMNS 4096
+#define FLUSH_ROWS (256u << 10)		/* rows per segment while importing */
 
 static const char *const role_names[ROLE_COUNT] = {
 	"email", "phone", "customer_id", "anonymous_id", "loyalty_id",
@@ -161,6 +164,10 @@ struct importer {
 	double last_progress, start;
 	const char *input_name;
 	int json;			/* the input is JSON Lines */
+	struct pending *pending;	/* segment being written */
+	const char **fname;		/* field names seen at each position */
+	int *fidx;			/* ... and their columns */
+	size_t fcache;
 };
 
 static struct acol *
@@ -335,41 +342,95 @@ col_to_vec(struct importer *im, struct acol *c, struct colvec *v)
 	}
 }
 
+/*
+ * A segment being written in the background while the next one fills:
+ * parsing runs on one core while encoding and compression use the
+ * other.  At most one is in flight; flush_wait() collects it.
+ */
+struct pending {
+	pthread_t thread;
+	int active, result;
+	struct segcol_in *in;
+	struct colvec *vecs;
+	char **names;
+	size_t ncols, nrows;
+	char *path;
+	uint64_t batch, size;
+	char err[512];
+};
+
+static void *
+flush_thread(void *arg)
+{
+	struct pending *p = arg;
+
+	p->result = segment_write(p->path, "records", p->batch, p->in, p->ncols, p->nrows, &p->size);
+	if (p->result < 0)
+		snprintf(p->err, sizeof p->err, "%s", cdp_err());
+	for (size_t k = 0; k < p->ncols; k++) {
+		colvec_free(&p->vecs[k]);
+		free(p->names[k]);
+	}
+	free(p->vecs);
+	free(p->names);
+	free(p->in);
+	free(p->path);
+	return NULL;
+}
+
+/* Wait for the segment in flight; -1 with cdp_err() if it failed. */
+static int
+flush_wait(struct importer *im)
+{
+	struct pending *p = im->pending;
+
+	if (!p || !p->active)
+		return 0;
+	pthread_join(p->thread, NULL);
+	p->active = 0;
+	if (p->result < 0)
+		return cdp_seterr("%s", p->err);
+	return 0;
+}
+
 static int
 flush_segment(struct importer *im)
 {
-	struct segcol_in *in;
-	struct colvec *attr;
+	struct pending *p;
 	size_t n = 0;
-	uint64_t id, size;
-	char *name, *path;
-	int r;
+	uint64_t id;
+	char *name;
 
 	if (im->nrows == 0)
 		return 0;
-	in = xcalloc(RC_COUNT + im->ncols, sizeof *in);
-	attr = xcalloc(im->ncols ? im->ncols : 1, sizeof *attr);
-	for (int k = 0; k < RC_COUNT; k++) {
-		in[n].name = rc_names[k];
-		in[n++].v = &im->rc[k];
+	if (flush_wait(im) < 0)
+		return -1;
+	if (!im->pending)
+		im->pending = xcalloc(1, sizeof *im->pending);
+	p = im->pending;
+	p->ncols = RC_COUNT + im->ncols;
+	p->in = xcalloc(p->ncols, sizeof *p->in);
+	p->vecs = xcalloc(p->ncols, sizeof *p->vecs);
+	p->names = xcalloc(p->ncols, sizeof *p->names);
+	/* The thread owns these from here: reserved columns move over. */
+	for (int k = 0; k < RC_COUNT; k++, n++) {
+		p->vecs[n] = im->rc[k];
+		colvec_init(&im->rc[k], rc_types[k]);
+		p->names[n] = xstrdup(rc_names[k]);
 	}
-	for (size_t k = 0; k < im->ncols; k++) {
-		col_to_vec(im, &im->cols[k], &attr[k]);
-		in[n].name = im->cols[k].name;
-		in[n++].v = &attr[k];
+	for (size_t k = 0; k < im->ncols; k++, n++) {
+		col_to_vec(im, &im->cols[k], &p->vecs[n]);
+		p->names[n] = xstrdup(im->cols[k].name);
+	}
+	for (size_t k = 0; k < n; k++) {
+		p->in[k].name = p->names[k];
+		p->in[k].v = &p->vecs[k];
 	}
 	name = store_segment_name(im->st, &id);
-	path = store_path(im->st, name);
-	r = segment_write(path, "records", im->batch, in, n, im->nrows, &size);
-	free(path);
-	for (size_t k = 0; k < im->ncols; k++)
-		colvec_free(&attr[k]);
-	free(attr);
-	free(in);
-	if (r < 0) {
-		free(name);
-		return -1;
-	}
+	p->path = store_path(im->st, name);
+	p->batch = im->batch;
+	p->nrows = im->nrows;
+	/* Recorded now so a failure later still removes the file. */
 	im->segfiles = xreallocarray(im->segfiles, im->nsegs + 1, sizeof *im->segfiles);
 	im->segids = xreallocarray(im->segids, im->nsegs + 1, sizeof *im->segids);
 	im->segrows = xreallocarray(im->segrows, im->nsegs + 1, sizeof *im->segrows);
@@ -377,11 +438,14 @@ flush_segment(struct importer *im)
 	im->segids[im->nsegs] = id;
 	im->segrows[im->nsegs] = im->nrows;
 	im->nsegs++;
-	/* Start the next segment afresh: columns may differ in type there. */
-	for (int k = 0; k < RC_COUNT; k++) {
-		colvec_free(&im->rc[k]);
-		colvec_init(&im->rc[k], rc_types[k]);
+	if (pthread_create(&p->thread, NULL, flush_thread, p) != 0) {
+		flush_thread(p);	/* no thread to be had: write it here */
+		if (p->result < 0)
+			return cdp_seterr("%s", p->err);
+	} else {
+		p->active = 1;
 	}
+	/* Start the next segment afresh: columns may differ in type there. */
 	for (size_t k = 0; k < im->ncols; k++) {
 		struct acol *c = &im->cols[k];
 
@@ -482,9 +546,30 @@ take_record(struct importer *im, const struct record *rec)
 		im->fcap = rec->nfields * 2;
 		im->fcol = xreallocarray(im->fcol, im->fcap, sizeof *im->fcol);
 	}
+	if (rec->nfields > im->fcache) {
+		im->fname = xreallocarray(im->fname, rec->nfields, sizeof *im->fname);
+		im->fidx = xreallocarray(im->fidx, rec->nfields, sizeof *im->fidx);
+		for (size_t i = im->fcache; i < rec->nfields; i++)
+			im->fname[i] = NULL;
+		im->fcache = rec->nfields;
+	}
 	for (size_t i = 0; i < rec->nfields; i++) {
 		const struct field *f = &rec->fields[i];
-		struct acol *c = col_get(im, f->name);
+		struct acol *c;
+
+		/* Rows of one file repeat their names position by position:
+		 * a compare beats hashing every name.  CSV names are stable
+		 * pointers; JSON names live in a buffer reused per line. */
+		if (im->fname[i] && ((!im->json && im->fname[i] == f->name) ||
+		    strcmp(im->cols[im->fidx[i]].input_name, f->name) == 0)) {
+			c = &im->cols[im->fidx[i]];
+		} else {
+			c = col_get(im, f->name);
+			if (c) {
+				im->fname[i] = f->name;
+				im->fidx[i] = (int)(c - im->cols);
+			}
+		}
 
 		if (!c) {
 			write_reject(im, rec->line, "more than 4096 distinct columns in one batch",
@@ -612,7 +697,7 @@ take_record(struct importer *im, const struct record *rec)
 
 	im->nrows++;
 	im->stats->rows++;
-	if (im->nrows >= SEG_MAX_ROWS || im->nrows * (im->ncols + RC_COUNT) >= MAX_CELLS ||
+	if (im->nrows >= FLUSH_ROWS || im->nrows * (im->ncols + RC_COUNT) >= MAX_CELLS ||
 	    im->text_bytes >= MAX_TEXT)
 		return flush_segment(im);
 	return 0;
@@ -720,6 +805,9 @@ importer_free(struct importer *im)
 	free(im->segids);
 	free(im->segrows);
 	free(im->rejects_path);
+	free(im->pending);
+	free(im->fname);
+	free(im->fidx);
 }
 
 /* Where rejected rows go: --rejects, beside the input, or in the store. */
@@ -857,7 +945,7 @@ import_run(struct store *st, struct input *in, const struct import_opts *o,
 			}
 		}
 	}
-	if (flush_segment(&im) < 0)
+	if (flush_segment(&im) < 0 || flush_wait(&im) < 0)
 		goto out;
 
 	struct mentry *b = store_add(st, "batch", im.batch);
@@ -918,6 +1006,8 @@ import_run(struct store *st, struct input *in, const struct import_opts *o,
 		free(im.segfiles[i]);
 	im.nsegs = 0;
 out:
+	if (flush_wait(&im) < 0 && rc == IMPORT_OK)
+		rc = IMPORT_FAILED;
 	if (rc != IMPORT_OK)
 		discard_segments(&im);
 	if (im.rejects)
