@@ -213,8 +213,19 @@ apply_setting(struct merge_config *c, char *key, char *val)
 
 		if (!(t = type_find(c, arg)))
 			return cdp_seterr("unknown identifier type '%s'", arg);
+		t->window = 0;
+		if (end != val && strncmp(end, " per ", 5) == 0) {
+			char *unit;
+			long w = strtol(end + 5, &unit, 10);
+			int64_t scale = *unit == 'h' ? 3600 : *unit == 'd' ? 86400 : *unit == 'w' ? 604800 : 0;
+
+			if (w <= 0 || !scale || unit[1])
+				return cdp_seterr("limit wants N or N per DURATION (7d, 12h, 2w), not '%s'", val);
+			t->window = (int64_t)w * scale * 1000000;
+			end = unit + 1;
+		}
 		if (end == val || *end || n < 0)
-			return cdp_seterr("limit wants a number, not '%s'", val);
+			return cdp_seterr("limit wants N or N per DURATION (7d, 12h, 2w), not '%s'", val);
 		t->limit = (int)n;
 	} else if ((strcmp(key, "block") == 0 || strcmp(key, "block-regex") == 0) && arg) {
 		for (size_t i = 0; i < c->ntypes; i++) {
@@ -364,8 +375,14 @@ merge_config_print(const struct merge_config *c, FILE *f)
 	for (size_t i = 0; i < c->ntypes; i++)
 		fprintf(f, "%s%s", i ? ", " : "", c->types[i].name);
 	fputc('\n', f);
-	for (size_t i = 0; i < c->ntypes; i++)
-		fprintf(f, "limit %s = %d\n", c->types[i].name, c->types[i].limit);
+	for (size_t i = 0; i < c->ntypes; i++) {
+		fprintf(f, "limit %s = %d", c->types[i].name, c->types[i].limit);
+		if (c->types[i].window % (86400LL * 1000000) == 0 && c->types[i].window)
+			fprintf(f, " per %lldd", (long long)(c->types[i].window / (86400LL * 1000000)));
+		else if (c->types[i].window)
+			fprintf(f, " per %lldh", (long long)(c->types[i].window / (3600LL * 1000000)));
+		fputc('\n', f);
+	}
 	for (size_t i = 0; i < c->ntypes; i++) {
 		for (size_t k = 0; k < c->types[i].nblocked; k++)
 			if (c->types[i].blocked[k][0])
@@ -434,6 +451,7 @@ struct prof {
 	int8_t consent;			/* -1 unknown, 0 no, 1 yes */
 	int64_t consent_t;
 	uint32_t attrs, events;		/* node lists, NONE-terminated */
+	uint32_t windowed;		/* its identifiers of windowed types */
 };
 
 struct anode {			/* one golden attribute value of a profile */
@@ -457,6 +475,8 @@ struct ident {
 	uint8_t type;
 	uint64_t off;
 	uint32_t len;
+	int64_t first;			/* time of the record that brought it */
+	uint32_t next;			/* next windowed identifier of the profile */
 };
 
 struct refusal {
@@ -512,7 +532,7 @@ prof_new(struct engine *g, int64_t id)
 	p->first_seen = p->last_seen = p->first_order = p->last_order = NO_TIME;
 	p->consent = -1;
 	p->consent_t = NO_TIME;
-	p->attrs = p->events = NONE;
+	p->attrs = p->events = p->windowed = NONE;
 	return (uint32_t)g->np++;
 }
 
@@ -571,7 +591,8 @@ ident_find(const struct engine *g, uint64_t key)
 }
 
 static uint32_t
-ident_add(struct engine *g, uint64_t key, int type, const char *s, size_t len, uint32_t prof)
+ident_add(struct engine *g, uint64_t key, int type, const char *s, size_t len, uint32_t prof,
+    int64_t first)
 {
 	struct ident *d;
 
@@ -594,6 +615,12 @@ ident_add(struct engine *g, uint64_t key, int type, const char *s, size_t len, u
 	d->type = (uint8_t)type;
 	d->off = val_add(g, s, len);
 	d->len = (uint32_t)len;
+	d->first = first;
+	d->next = NONE;
+	if (g->c->types[type].window) {
+		d->next = g->p[prof].windowed;
+		g->p[prof].windowed = (uint32_t)g->nid;
+	}
 	g->idslots[ident_slot(g, key)] = (uint32_t)g->nid + 1;
 	g->p[prof].idcount[type]++;
 	return (uint32_t)g->nid++;
@@ -765,19 +792,35 @@ tmax(int64_t *a, int64_t b)
 		*a = b;
 }
 
+/* Identifiers of type t that profile p got within the window before now. */
+static int
+recent(const struct engine *g, uint32_t p, size_t t, int64_t now)
+{
+	int64_t since = now == NO_TIME ? NO_TIME : now - g->c->types[t].window;
+	int n = 0;
+
+	for (uint32_t d = g->p[p].windowed; d != NONE; d = g->id[d].next)
+		if (g->id[d].type == t && (g->id[d].first == NO_TIME || since == NO_TIME ||
+		    g->id[d].first >= since))
+			n++;
+	return n;
+}
+
 /* Can profiles a and b (roots) become one, with pending new values? */
 static const char *
-merge_refusal(const struct engine *g, uint32_t a, uint32_t b, const uint16_t *pending)
+merge_refusal(const struct engine *g, uint32_t a, uint32_t b, const uint16_t *pending, int64_t now)
 {
 	static char why[160];
 
 	for (size_t t = 0; t < g->c->ntypes; t++) {
 		int lim = g->c->types[t].limit;
-		int have = g->p[a].idcount[t] + (b != NONE ? g->p[b].idcount[t] : 0) + pending[t];
+		int have = g->c->types[t].window ?
+		    recent(g, a, t, now) + (b != NONE ? recent(g, b, t, now) : 0) + pending[t] :
+		    g->p[a].idcount[t] + (b != NONE ? g->p[b].idcount[t] : 0) + pending[t];
 
 		if (lim && have > lim) {
-			snprintf(why, sizeof why, "would give a profile %d %s values (limit %d)", have,
-			    g->c->types[t].name, lim);
+			snprintf(why, sizeof why, "would give a profile %d %s values%s (limit %d)", have,
+			    g->c->types[t].name, g->c->types[t].window ? " within the window" : "", lim);
 			return why;
 		}
 	}
@@ -822,6 +865,15 @@ prof_union(struct engine *g, uint32_t a, uint32_t b, int type)
 	x->sources |= y->sources;
 	for (size_t t = 0; t < MERGE_MAX_TYPES; t++)
 		x->idcount[t] += y->idcount[t];
+	if (y->windowed != NONE) {
+		uint32_t d = y->windowed;
+
+		while (g->id[d].next != NONE)
+			d = g->id[d].next;
+		g->id[d].next = x->windowed;
+		x->windowed = y->windowed;
+		y->windowed = NONE;
+	}
 	if (y->consent >= 0 && (x->consent < 0 || y->consent_t > x->consent_t)) {
 		x->consent = y->consent;
 		x->consent_t = y->consent_t;
@@ -905,7 +957,7 @@ struct idval {
  * NONE when it has none that may link.  See the comment at the top.
  */
 static uint32_t
-link_record(struct engine *g, struct idval *ids, size_t n, int64_t batch, int64_t line)
+link_record(struct engine *g, struct idval *ids, size_t n, int64_t batch, int64_t line, int64_t t)
 {
 	uint32_t target = NONE;
 	uint16_t pending[MERGE_MAX_TYPES] = { 0 };
@@ -931,7 +983,7 @@ link_record(struct engine *g, struct idval *ids, size_t n, int64_t batch, int64_
 					    "more values of this type in one record than the limit", NONE);
 					continue;
 				}
-			} else if ((why = merge_refusal(g, target, NONE, pending)) != NULL) {
+			} else if ((why = merge_refusal(g, target, NONE, pending, t)) != NULL) {
 				pending[ids[j].type]--;
 				refuse(g, batch, line, ids[j].type, ids[j].s, ids[j].len, why, target);
 				continue;
@@ -947,14 +999,14 @@ link_record(struct engine *g, struct idval *ids, size_t n, int64_t batch, int64_
 		if (q == target)
 			continue;
 		if (target == NONE) {
-			if ((why = merge_refusal(g, q, NONE, pending)) != NULL) {
+			if ((why = merge_refusal(g, q, NONE, pending, t)) != NULL) {
 				refuse(g, batch, line, ids[j].type, ids[j].s, ids[j].len, why, q);
 				continue;
 			}
 			target = q;
 			continue;
 		}
-		if ((why = merge_refusal(g, target, q, pending)) != NULL) {
+		if ((why = merge_refusal(g, target, q, pending, t)) != NULL) {
 			refuse(g, batch, line, ids[j].type, ids[j].s, ids[j].len, why, target);
 			continue;
 		}
@@ -971,7 +1023,7 @@ link_record(struct engine *g, struct idval *ids, size_t n, int64_t batch, int64_
 
 		/* the same new value twice in one record counts once */
 		if (ident_find(g, v->key) == NONE)
-			ident_add(g, v->key, v->type, v->s, v->len, target);
+			ident_add(g, v->key, v->type, v->s, v->len, target, t);
 	}
 	return target;
 }
@@ -1209,7 +1261,7 @@ process_segment(struct engine *g, struct segment *s, const struct mentry *batch,
 			ids[nids].key = ident_key((int)k, ids[nids].s, ids[nids].len);
 			nids++;
 		}
-		pi = link_record(g, ids, nids, bt->iv[r], ln->iv[r]);
+		pi = link_record(g, ids, nids, bt->iv[r], ln->iv[r], t);
 		g->stats->records++;
 		if (pi == NONE) {
 			g->stats->unlinked++;
@@ -1445,9 +1497,9 @@ state_load(struct engine *g)
 	}
 	for (size_t i = 0; i < n && !err; i++) {
 		struct segment *s = segs[i];
-		struct colvec vt, vv, vp;
+		struct colvec vt, vv, vp, vf = { 0 };
 		int a = segment_col_index(s, "type"), b = segment_col_index(s, "value"),
-		    c = segment_col_index(s, "profile");
+		    c = segment_col_index(s, "profile"), f = segment_col_index(s, "first");
 
 		if (a < 0 || b < 0 || c < 0) {
 			cdp_seterr("%s: idmap segment lacks type/value/profile", s->path);
@@ -1460,6 +1512,8 @@ state_load(struct engine *g)
 			err = 1, colvec_free(&vt);
 		else if (segment_read(s, c, &vp) < 0)
 			err = 1, colvec_free(&vt), colvec_free(&vv);
+		else if (f >= 0 && segment_read(s, f, &vf) < 0)
+			err = 1, colvec_free(&vt), colvec_free(&vv), colvec_free(&vp);
 		if (err)
 			break;
 		for (size_t r = 0; r < s->nrows; r++) {
@@ -1477,8 +1531,11 @@ state_load(struct engine *g)
 			pi = strmap_get(&byid, key, strlen(key));
 			if (type < 0 || pi < 0)
 				continue;	/* a type no longer configured */
-			ident_add(g, ident_key(type, val, len), type, val, len, (uint32_t)pi);
+			ident_add(g, ident_key(type, val, len), type, val, len, (uint32_t)pi,
+			    f >= 0 ? cell_int(&vf, r, NO_TIME) : NO_TIME);
 		}
+		if (f >= 0)
+			colvec_free(&vf);
 		colvec_free(&vt);
 		colvec_free(&vv);
 		colvec_free(&vp);
@@ -1823,13 +1880,15 @@ write_idmap(struct engine *g, struct output *out)
 {
 	for (size_t start = 0; start < g->nid || start == 0; start += SEG_MAX_ROWS) {
 		size_t end = g->nid - start > SEG_MAX_ROWS ? start + SEG_MAX_ROWS : g->nid;
-		struct colvec vt, vv, vp;
-		struct segcol_in in[3] = { { "type", &vt }, { "value", &vv }, { "profile", &vp } };
+		struct colvec vt, vv, vp, vf;
+		struct segcol_in in[4] = { { "type", &vt }, { "value", &vv }, { "profile", &vp },
+			{ "first", &vf } };
 		int r;
 
 		colvec_init(&vt, CT_STR);
 		colvec_init(&vv, CT_STR);
 		colvec_init(&vp, CT_INT);
+		colvec_init(&vf, CT_TIME);
 		for (size_t d = start; d < end; d++) {
 			const struct ident *x = &g->id[d];
 			const char *tn = g->c->types[x->type].name;
@@ -1837,8 +1896,10 @@ write_idmap(struct engine *g, struct output *out)
 			colvec_push_str(&vt, tn, strlen(tn));
 			colvec_push_str(&vv, g->vals.buf + x->off, x->len);
 			colvec_push_int(&vp, g->p[find(g, x->prof)].id);
+			push_time(&vf, x->first);
 		}
-		r = end > start ? write_seg(g, out, "idmap", in, 3, end - start, 0) : 0;
+		r = end > start ? write_seg(g, out, "idmap", in, 4, end - start, 0) : 0;
+		colvec_free(&vf);
 		colvec_free(&vt);
 		colvec_free(&vv);
 		colvec_free(&vp);

@@ -21,6 +21,7 @@ struct idtype {
 	char *name;		/* "email", or a column named with "identifier" */
 	char *column;		/* records column holding it ("_email") */
 	int limit;		/* distinct values per profile; 0 = no limit */
+	int64_t window;		/* ... first seen within this many microseconds; 0 = ever */
 	char **blocked;		/* exact values that never link */
 	size_t nblocked;
 	regex_t *blockre;	/* regular expressions that never link */

@@ -139,6 +139,24 @@ test_config_file_changes_rules() {
 	expect_status 2 cdp-merge -q
 }
 
+test_device_limit_within_a_window() {
+	cat > ev.jsonl <<'EV'
+{"event":"login","userId":"U1","anonymousId":"d1","timestamp":"2024-01-01T10:00:00Z"}
+{"event":"login","userId":"U1","anonymousId":"d2","timestamp":"2024-01-02T10:00:00Z"}
+{"event":"login","userId":"U1","anonymousId":"d3","timestamp":"2024-01-03T10:00:00Z"}
+{"event":"login","userId":"U1","anonymousId":"d4","timestamp":"2024-02-20T10:00:00Z"}
+EV
+	cdp-import -q ev.jsonl
+	mkdir -p "$CDP_STORE"
+	printf 'limit anonymous_id = 2 per 7d\n' > "$CDP_STORE/merge.conf"
+	cdp-merge 2> err.txt
+	grep -q '1 identifiers refused' err.txt
+	cdp-store dump --table refusals --format csv | grep -q ',d3,'
+	test "$(profile_of d4)" = "$(profile_of U1)"
+	cdp-merge --print-config | grep -q '^limit anonymous_id = 2 per 7d$'
+}
+
+check "merge: five device ids a week - limits within a time window" test_device_limit_within_a_window
 check "merge: a chain of shared e-mail and phone makes one profile" test_chain_links_three_records
 check "merge: case and space variants of an e-mail link" test_case_and_space_variants_link
 check "merge: national and international phone forms link" test_national_and_international_phones_link
