@@ -35,6 +35,6 @@ step cdp-store info
 printf '\n$ cdp-store dump --table profiles --format jsonl | head -n 3\n'
 cdp-store dump --table profiles --format jsonl | head -n 3
 if [ -x ./cdp-segment ]; then
-	step cdp-segment --count 'country = "DE" and orders >= 1'
+	step cdp-segment -a --count 'country = "DE" and orders >= 1'
 fi
 printf '\nRejected rows are in %s/*.rejects.csv; the store is %s.\n' "$out" "$CDP_STORE"
