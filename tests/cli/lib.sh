@@ -18,7 +18,11 @@ check() {
 	n=$((n + 1))
 	rm -rf "$T/store" "$T/w"
 	mkdir -p "$T/w"
-	if (cd "$T/w" && set -e && "$@") >"$T/log" 2>&1; then
+	# Not inside "if" or "&&": there the shell ignores set -e, and a
+	# test would pass whenever its last command did.
+	(cd "$T/w" || exit 1; set -e; "$@") >"$T/log" 2>&1
+	rc=$?
+	if [ "$rc" -eq 0 ]; then
 		echo "ok $n - $name"
 	else
 		echo "not ok $n - $name"
