@@ -324,6 +324,10 @@ segment_open(const char *path)
 		cdp_seterr("%s: unsupported segment version %u", path, get_u32(head + 8));
 		goto fail;
 	}
+	if (get_u32(head + 12) != 0) {
+		cdp_seterr("%s: damaged segment header", path);
+		goto fail;
+	}
 	if (memcmp(tr + 16, end_magic, 8) != 0) {
 		cdp_seterr("%s: truncated or damaged segment file (no trailer)", path);
 		goto fail;

@@ -391,6 +391,20 @@ cleanup(struct store *st)
 	closedir(d);
 }
 
+static int
+has_segment_files(const struct store *st)
+{
+	DIR *d = opendir(st->dir);
+	struct dirent *de;
+	int found = 0;
+
+	while (d && !found && (de = readdir(d)) != NULL)
+		found = strncmp(de->d_name, "seg-", 4) == 0;
+	if (d)
+		closedir(d);
+	return found;
+}
+
 struct store *
 store_open(const char *dir, const struct store_opts *o, int *locked)
 {
@@ -428,7 +442,16 @@ store_open(const char *dir, const struct store_opts *o, int *locked)
 			cdp_seterr("%s: no such store (no MANIFEST)", dir);
 			goto fail;
 		}
-		/* A new store: its first manifest makes it one. */
+		/*
+		 * A new store: its first manifest makes it one.  But segment
+		 * files without a manifest mean a lost MANIFEST, not a new
+		 * store: creating one would make cleanup() delete them all.
+		 */
+		if (has_segment_files(st)) {
+			cdp_seterr("%s: segment files but no MANIFEST: the store is damaged; "
+			    "restore MANIFEST from a backup or move the files away", dir);
+			goto fail;
+		}
 		if (store_commit(st) < 0)
 			goto fail;
 	} else {
