@@ -441,7 +441,6 @@ merge_config_free(struct merge_config *c)
 
 struct prof {
 	int64_t id;
-	uint32_t parent;		/* union-find; itself for a root */
 	uint32_t nmerges;
 	uint64_t nrec, nevt, nord;
 	int64_t first_seen, last_seen, first_order, last_order;
@@ -467,6 +466,12 @@ struct enode {			/* count and last time of one event type */
 	uint32_t next, ev;
 	uint64_t count;
 	int64_t last;
+};
+
+/* A slot holds the key itself, so a probe touches one cache line. */
+struct islot {
+	uint64_t key;			/* 0: empty */
+	uint32_t idx;
 };
 
 struct ident {
@@ -500,8 +505,10 @@ struct engine {
 	size_t nen, capen;
 	struct ident *id;
 	size_t nid, capid;
-	uint32_t *idslots;		/* open addressing: ident index + 1 */
+	struct islot *idslots;		/* open addressing over id[] */
 	size_t nidslots;
+	uint32_t *parent;		/* union-find over p[], apart for the cache */
+	size_t capparent;
 	struct strbuf vals;		/* identifier and attribute values */
 	struct strmap attrs, events, sources;
 	char **attr_names, **event_names, **source_names;
@@ -528,7 +535,11 @@ prof_new(struct engine *g, int64_t id)
 	p = &g->p[g->np];
 	memset(p, 0, sizeof *p);
 	p->id = id;
-	p->parent = (uint32_t)g->np;
+	if (g->np == g->capparent) {
+		g->capparent = g->capp;
+		g->parent = xreallocarray(g->parent, g->capparent, sizeof *g->parent);
+	}
+	g->parent[g->np] = (uint32_t)g->np;
 	p->first_seen = p->last_seen = p->first_order = p->last_order = NO_TIME;
 	p->consent = -1;
 	p->consent_t = NO_TIME;
@@ -541,12 +552,12 @@ find(struct engine *g, uint32_t x)
 {
 	uint32_t root = x;
 
-	while (g->p[root].parent != root)
-		root = g->p[root].parent;
-	while (g->p[x].parent != root) {
-		uint32_t next = g->p[x].parent;
+	while (g->parent[root] != root)
+		root = g->parent[root];
+	while (g->parent[x] != root) {
+		uint32_t next = g->parent[x];
 
-		g->p[x].parent = root;
+		g->parent[x] = root;
 		x = next;
 	}
 	return root;
@@ -575,7 +586,7 @@ ident_slot(const struct engine *g, uint64_t key)
 {
 	size_t i = (size_t)(key >> 7) & (g->nidslots - 1);
 
-	while (g->idslots[i] && g->id[g->idslots[i] - 1].key != key)
+	while (g->idslots[i].key && g->idslots[i].key != key)
 		i = (i + 1) & (g->nidslots - 1);
 	return i;
 }
@@ -587,7 +598,7 @@ ident_find(const struct engine *g, uint64_t key)
 		return NONE;
 	size_t i = ident_slot(g, key);
 
-	return g->idslots[i] ? g->idslots[i] - 1 : NONE;
+	return g->idslots[i].key ? g->idslots[i].idx : NONE;
 }
 
 static uint32_t
@@ -603,7 +614,7 @@ ident_add(struct engine *g, uint64_t key, int type, const char *s, size_t len, u
 		g->idslots = xcalloc(n, sizeof *g->idslots);
 		g->nidslots = n;
 		for (size_t k = 0; k < g->nid; k++)
-			g->idslots[ident_slot(g, g->id[k].key)] = (uint32_t)k + 1;
+			g->idslots[ident_slot(g, g->id[k].key)] = (struct islot){ g->id[k].key, (uint32_t)k };
 	}
 	if (g->nid == g->capid) {
 		g->capid = g->capid ? g->capid * 2 : 65536;
@@ -621,7 +632,7 @@ ident_add(struct engine *g, uint64_t key, int type, const char *s, size_t len, u
 		d->next = g->p[prof].windowed;
 		g->p[prof].windowed = (uint32_t)g->nid;
 	}
-	g->idslots[ident_slot(g, key)] = (uint32_t)g->nid + 1;
+	g->idslots[ident_slot(g, key)] = (struct islot){ key, (uint32_t)g->nid };
 	g->p[prof].idcount[type]++;
 	return (uint32_t)g->nid++;
 }
@@ -852,7 +863,7 @@ prof_union(struct engine *g, uint32_t a, uint32_t b, int type)
 	}
 	x = &g->p[a];
 	y = &g->p[b];
-	y->parent = a;
+	g->parent[b] = a;
 	x->nmerges += y->nmerges + 1;
 	x->nrec += y->nrec;
 	x->nevt += y->nevt;
@@ -1635,7 +1646,7 @@ write_profiles(struct engine *g, struct output *out)
 	int rc = 0;
 
 	for (size_t i = 0; i < g->np; i++) {
-		if (g->p[i].parent != i || g->p[i].nrec == 0)
+		if (g->parent[i] != i || g->p[i].nrec == 0)
 			continue;
 		roots = xreallocarray(roots, nroots + 1, sizeof *roots);
 		roots[nroots++] = (uint32_t)i;
@@ -1984,6 +1995,7 @@ engine_free(struct engine *g)
 	free(g->en);
 	free(g->id);
 	free(g->idslots);
+	free(g->parent);
 	sb_free(&g->vals);
 	strmap_free(&g->attrs);
 	strmap_free(&g->events);
