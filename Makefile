@@ -1,6 +1,8 @@
 # cdp - a customer data platform as small Unix programs.
 # make            build every program in cmd/ over libcdp.a (common/)
-# make check      build and run every test, then the unit tests under ASan+UBSan
+# make check      build and run every test, also under ASan+UBSan, and a fuzz smoke
+# make fuzz       run each libFuzzer target for 60 s (tests/fuzz/)
+# make valgrind   the end-to-end tests under valgrind memcheck
 # make demo       build and run the demo pipeline on data-samples/
 # make install    PREFIX=/usr/local DESTDIR= : programs and man pages
 # make bench      SCALE=N : the benchmark in tests/bench/
@@ -55,6 +57,12 @@ check: all units
 	$(MAKE) --no-print-directory san
 	sh tests/run
 
+fuzz: $(DEPS_OK)
+	sh tests/fuzz/run.sh 60
+
+valgrind: all
+	sh tests/valgrind.sh
+
 demo: all
 	sh data-samples/demo.sh
 
@@ -72,6 +80,7 @@ fmt:
 
 clean:
 	rm -f $(PROGS) $(UNITS) common/*.o common/libcdp.a $(DEPS_OK)
-	rm -rf $(SANDIR) tests/tmp
+	rm -rf $(SANDIR) tests/tmp tests/fuzz/out tests/bench/out demo.out
+	rm -f data-samples/*.rejects.csv
 
-.PHONY: all units san check demo bench install fmt clean
+.PHONY: all units san check fuzz valgrind demo bench install fmt clean

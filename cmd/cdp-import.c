@@ -293,6 +293,9 @@ main(int argc, char *argv[])
 				if (stats.rejects)
 					fprintf(stderr, ", %llu rejected (see %s)",
 					    (unsigned long long)stats.rejects, stats.rejects_file);
+				if (stats.suppressed)
+					fprintf(stderr, ", %llu rows suppressed",
+					    (unsigned long long)stats.suppressed);
 				if (stats.duplicates)
 					fprintf(stderr, ", %llu duplicates skipped",
 					    (unsigned long long)stats.duplicates);

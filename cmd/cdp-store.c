@@ -155,7 +155,30 @@ cmd_info(struct store *st)
 static int
 contains(const char *hay, size_t n, const char *needle, size_t m)
 {
-	return m && memmem(hay, n, needle, m) != NULL;
+	return m && n && memmem(hay, n, needle, m) != NULL;
+}
+
+/* 1 if a typed column prints, in some row, text containing a value. */
+static int
+typed_holds(struct segment *s, int c, char **absent, size_t nabsent)
+{
+	struct strbuf tmp = STRBUF_INIT;
+	struct colvec v;
+	int found = 0;
+
+	if (segment_read(s, c, &v) < 0)
+		return 0;
+	for (size_t r = 0; r < v.n && !found; r++) {
+		if (colvec_isnull(&v, r))
+			continue;
+		sb_reset(&tmp);
+		colvec_format(&v, r, &tmp);
+		for (size_t k = 0; k < nabsent && !found; k++)
+			found = contains(tmp.buf, tmp.len, absent[k], strlen(absent[k]));
+	}
+	colvec_free(&v);
+	sb_free(&tmp);
+	return found;
 }
 
 static int
@@ -206,6 +229,11 @@ cmd_verify(struct store *st, int verbose, char **absent, size_t nabsent)
 					}
 				}
 				sb_free(&raw);
+				/* numbers and times are not stored as text: print them */
+				if (s->cols[c].type != CT_STR && typed_holds(s, (int)c, absent, nabsent)) {
+					cdp_warn("%s: column '%s' holds the value", path, s->cols[c].name);
+					bad = 2;
+				}
 			}
 		}
 		segment_close(s);

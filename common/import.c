@@ -23,6 +23,7 @@
 #include "csvin.h"
 #include "import.h"
 #include "jsonin.h"
+#include "suppress.h"
 
 #define NULL_OFF UINT32_MAX
 #define MAX_CELLS (16u << 20)		/* rows x columns buffered per segment */
@@ -153,7 +154,8 @@ struct importer {
 	size_t text_bytes;
 	int *fcol;			/* per field of the current record: column */
 	size_t fcap;
-	struct strbuf norm, tmp;
+	struct strbuf idn[5], tmp;
+	struct suppress sup;		/* erased people, by keyed hash */
 	struct time_opts role_topts, attr_topts;
 	struct u64set msgids;		/* hashes of message ids in the store */
 	char **segfiles;		/* written, not yet committed */
@@ -419,6 +421,9 @@ flush_segment(struct importer *im)
 		p->names[n] = xstrdup(rc_names[k]);
 	}
 	for (size_t k = 0; k < im->ncols; k++, n++) {
+		/* a column seen only in rejected rows holds no value yet */
+		while (im->cols[k].n < im->nrows)
+			col_push(&im->cols[k], NULL, 0);
 		col_to_vec(im, &im->cols[k], &p->vecs[n]);
 		p->names[n] = xstrdup(im->cols[k].name);
 	}
@@ -534,9 +539,15 @@ progress(struct importer *im)
 }
 
 /* Take one record: validate, then buffer.  -1 only on a fatal error. */
+static const int idrc[] = { RC_EMAIL, RC_PHONE, RC_CUSTOMER_ID, RC_ANONYMOUS_ID,
+	RC_LOYALTY_ID };
+static const int idrole[] = { ROLE_EMAIL, ROLE_PHONE, ROLE_CUSTOMER_ID,
+	ROLE_ANONYMOUS_ID, ROLE_LOYALTY_ID };
+
 static int
 take_record(struct importer *im, const struct record *rec)
 {
+	int idok[5];
 	const struct field *best[ROLE_COUNT] = { 0 };
 	int bestrank[ROLE_COUNT];
 	int64_t t = 0;
@@ -604,6 +615,30 @@ take_record(struct importer *im, const struct record *rec)
 		write_reject(im, rec->line, "missing time", rec->raw, rec->rawlen);
 		return 0;
 	}
+	/* Identifiers, normalized; a person erased with suppression stays out. */
+	for (int k = 0; k < 5; k++) {
+		const struct field *f = best[idrole[k]];
+		const char *s = f ? f->val : NULL;
+		size_t len = f ? f->len : 0;
+
+		if (f)
+			trim(&s, &len);
+		sb_reset(&im->idn[k]);
+		idok[k] = 0;
+		if (f && idrole[k] == ROLE_EMAIL)
+			idok[k] = norm_email(s, len, &im->idn[k]) == 0;
+		else if (f && idrole[k] == ROLE_PHONE)
+			idok[k] = norm_phone(s, len, im->o->default_country, &im->idn[k]) == 0;
+		else if (f) {
+			sb_add(&im->idn[k], s, len);
+			idok[k] = len > 0;
+		}
+		if (idok[k] && im->sup.live &&
+		    suppress_has(&im->sup, role_name(idrole[k]), im->idn[k].buf, im->idn[k].len)) {
+			im->stats->suppressed++;
+			return 0;
+		}
+	}
 	if (best[ROLE_MESSAGE_ID]) {
 		const char *s = best[ROLE_MESSAGE_ID]->val;
 		size_t len = best[ROLE_MESSAGE_ID]->len;
@@ -662,29 +697,8 @@ take_record(struct importer *im, const struct record *rec)
 	else
 		colvec_push_null(&im->rc[RC_TIME]);
 
-	static const int idrc[] = { RC_EMAIL, RC_PHONE, RC_CUSTOMER_ID, RC_ANONYMOUS_ID,
-		RC_LOYALTY_ID };
-	static const int idrole[] = { ROLE_EMAIL, ROLE_PHONE, ROLE_CUSTOMER_ID,
-		ROLE_ANONYMOUS_ID, ROLE_LOYALTY_ID };
-	for (int k = 0; k < 5; k++) {
-		const struct field *f = best[idrole[k]];
-		const char *s = f ? f->val : NULL;
-		size_t len = f ? f->len : 0;
-		int ok = 0;
-
-		if (f)
-			trim(&s, &len);
-		sb_reset(&im->norm);
-		if (f && idrole[k] == ROLE_EMAIL)
-			ok = norm_email(s, len, &im->norm) == 0;
-		else if (f && idrole[k] == ROLE_PHONE)
-			ok = norm_phone(s, len, im->o->default_country, &im->norm) == 0;
-		else if (f) {
-			sb_add(&im->norm, s, len);
-			ok = len > 0;
-		}
-		push_str_or_null(&im->rc[idrc[k]], ok ? im->norm.buf : NULL, im->norm.len);
-	}
+	for (int k = 0; k < 5; k++)
+		push_str_or_null(&im->rc[idrc[k]], idok[k] ? im->idn[k].buf : NULL, im->idn[k].len);
 	if (best[ROLE_MESSAGE_ID]) {
 		const char *s = best[ROLE_MESSAGE_ID]->val;
 		size_t len = best[ROLE_MESSAGE_ID]->len;
@@ -796,7 +810,9 @@ importer_free(struct importer *im)
 		colvec_free(&im->rc[k]);
 	strmap_free(&im->colmap);
 	free(im->fcol);
-	sb_free(&im->norm);
+	for (int k = 0; k < 5; k++)
+		sb_free(&im->idn[k]);
+	suppress_free(&im->sup);
 	sb_free(&im->tmp);
 	u64set_free(&im->msgids);
 	for (size_t i = 0; i < im->nsegs; i++)
@@ -886,7 +902,7 @@ import_run(struct store *st, struct input *in, const struct import_opts *o,
 			}
 		}
 	}
-	if (load_message_ids(&im) < 0)
+	if (load_message_ids(&im) < 0 || suppress_load(st, &im.sup) < 0)
 		goto out;
 
 	for (;;) {
@@ -963,6 +979,7 @@ import_run(struct store *st, struct input *in, const struct import_opts *o,
 	mentry_set(b, "rows", "%llu", (unsigned long long)stats->rows);
 	mentry_set(b, "rejects", "%llu", (unsigned long long)stats->rejects);
 	mentry_set(b, "duplicates", "%llu", (unsigned long long)stats->duplicates);
+	mentry_set(b, "suppressed", "%llu", (unsigned long long)stats->suppressed);
 	mentry_set(b, "bytes", "%llu", (unsigned long long)input_bytes(in));
 	/* A file none of whose rows got in may be imported again, fixed. */
 	if (stats->rows)

@@ -477,8 +477,12 @@ segment_read(struct segment *s, int idx, struct colvec *out)
 		sb_free(&raw);
 		return -1;
 	}
-	if (col_decode((unsigned char *)raw.buf, raw.len, col->type, (size_t)s->nrows, out) < 0 ||
-	    out->nnull != col->nnull) {
+	if (col_decode((unsigned char *)raw.buf, raw.len, col->type, (size_t)s->nrows, out) < 0) {
+		sb_free(&raw);
+		return cdp_seterr("%s: malformed data in column '%s'", s->path, col->name);
+	}
+	if (out->nnull != col->nnull) {
+		colvec_free(out);
 		sb_free(&raw);
 		return cdp_seterr("%s: malformed data in column '%s'", s->path, col->name);
 	}

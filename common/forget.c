@@ -1,0 +1,1678 @@
+/*
+ * forget.c - erasure: resolve requests to profiles, rewrite every
+ * segment that holds their rows, wipe the old files, log it.
+ *
+ * The order of a forget, and why it is safe to kill it anywhere:
+ *   1. resolve: requests -> identifiers -> live profiles (idmap,
+ *      merges); then every identifier value those profiles have.
+ *   2. write a new segment file for every segment holding a doomed
+ *      row (records with their links, profiles, idmap, merges,
+ *      refusals, memberships).  Nothing names these files yet: killed
+ *      here, the next writer's cleanup removes them, the store is as
+ *      it was.
+ *   3. scrub rejects files, write the suppression list (and the
+ *      removal list).  Killed here, the person is still whole in the
+ *      store and a re-run finds them again; both steps are idempotent.
+ *      They must come before the commit: after it the person's
+ *      identifiers are gone and a re-run could not find them again.
+ *   4. ONE store_commit(): the new manifest names the new files and a
+ *      "forget" entry carrying the audit line.  This rename is the
+ *      point where the erasure takes effect, all of it at once: no
+ *      reader ever sees a half-erased person.
+ *   5. overwrite each old file with zeros, fsync, unlink.  Killed here,
+ *      the old files are unnamed; the next cdp-forget opens them
+ *      before taking the lock (forget_leftovers_open) and wipes them
+ *      after (forget_recover).  Any other writer's cleanup would only
+ *      unlink them: their blocks are then free but not zeroed.
+ *   6. append the audit line (O_APPEND, fsync), then a second commit
+ *      drops the "forget" entry.  Killed between, forget_recover()
+ *      sees the entry and appends the line unless the log has it.
+ */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/random.h>
+#include <sys/stat.h>
+#include <time.h>
+#include <unistd.h>
+
+#include <nettle/sha2.h>
+
+#include "fileio.h"
+#include "forget.h"
+#include "merge.h"
+#include "normalize.h"
+#include "profiles.h"
+#include "suppress.h"
+
+#define AUDIT_FILE "audit.log"
+
+/* An identifier value, by type name; "type\0value" keys g->idset. */
+struct ident {
+	char *type;
+	char *value;
+	size_t len;
+	int hit;		/* matched a row or a reject line */
+	int known;		/* an identifier of a doomed profile */
+};
+
+/* One segment to replace: its entry id, the new one (0 = dropped). */
+struct change {
+	uint64_t old_id, new_id;
+	char *new_file;
+	uint64_t rows;
+	uint64_t records;	/* links: the new records id */
+};
+
+struct forget {
+	struct store *st;
+	const struct forget_opts *o;
+	struct forget_stats *stats;
+	struct mergemap mm;
+	struct merge_config cfg;
+	int have_cfg;
+	struct u64set doomed;		/* live profile ids */
+	struct strmap idset;		/* "type\0value" -> index into ids */
+	struct ident *ids;
+	size_t nids;
+	struct change *ch;
+	size_t nch;
+	char **oldfiles;		/* to wipe after the commit */
+	size_t nold;
+	struct strbuf key;
+};
+
+/* Asked for and seen somewhere, or held by an erased profile. */
+static int
+id_used(const struct ident *id)
+{
+	return id->known || id->hit;
+}
+
+static const char *const id_types[] = { "email", "phone", "customer_id", "loyalty_id",
+	"anonymous_id", NULL };
+
+int
+forget_preset_known(const char *preset)
+{
+	return strcmp(preset, "google-ads") == 0 || strcmp(preset, "meta") == 0;
+}
+
+/* ---- identifiers -------------------------------------------------------- */
+
+static const char *
+idkey(struct forget *g, const char *type, const char *value, size_t len)
+{
+	sb_reset(&g->key);
+	sb_adds(&g->key, type);
+	sb_addc(&g->key, '\0');
+	sb_add(&g->key, value, len);
+	return g->key.buf;
+}
+
+static long
+ident_find(struct forget *g, const char *type, const char *value, size_t len)
+{
+	idkey(g, type, value, len);
+	return strmap_get(&g->idset, g->key.buf, g->key.len);
+}
+
+static long
+ident_add(struct forget *g, const char *type, const char *value, size_t len)
+{
+	long i = ident_find(g, type, value, len);
+
+	if (i >= 0)
+		return i;
+	g->ids = xreallocarray(g->ids, g->nids + 1, sizeof *g->ids);
+	g->ids[g->nids].type = xstrdup(type);
+	g->ids[g->nids].value = xstrndup(value, len);
+	g->ids[g->nids].len = len;
+	g->ids[g->nids].hit = 0;
+	g->ids[g->nids].known = 0;
+	strmap_put(&g->idset, g->key.buf, g->key.len, (long)g->nids);
+	return (long)g->nids++;
+}
+
+/* A request's readings, best first: prio 0 profile, 1 e-mail, 2 phone, 3 other ids. */
+struct reading {
+	int prio;
+	const char *type;	/* NULL for a profile id */
+	struct strbuf val;
+	int64_t profile;
+};
+
+static int
+all_digits(const char *s)
+{
+	if (!*s)
+		return 0;
+	for (; *s; s++)
+		if (*s < '0' || *s > '9')
+			return 0;
+	return 1;
+}
+
+static void
+trimmed(const char *s, const char **p, size_t *n)
+{
+	size_t len = strlen(s);
+
+	while (len && (*s == ' ' || *s == '\t' || *s == '\r'))
+		s++, len--;
+	while (len && (s[len - 1] == ' ' || s[len - 1] == '\t' || s[len - 1] == '\r'))
+		len--;
+	*p = s;
+	*n = len;
+}
+
+static size_t
+readings(const struct forget_request *r, const char *cc, struct reading *out)
+{
+	const char *s;
+	size_t len, n = 0;
+	int k = r->kind;
+
+	trimmed(r->text, &s, &len);
+	for (size_t i = 0; i < 6; i++) {
+		memset(&out[i], 0, sizeof out[i]);
+		out[i].prio = 9;
+	}
+	if (!len)
+		return 0;
+	if ((k == FORGET_ANY || k == FORGET_PROFILE) && len < 19) {
+		char buf[20];
+
+		memcpy(buf, s, len);
+		buf[len] = '\0';
+		if (all_digits(buf)) {
+			out[n].prio = 0;
+			out[n].profile = strtoll(buf, NULL, 10);
+			n++;
+		}
+	}
+	if (k == FORGET_ANY || k == FORGET_EMAIL) {
+		out[n].prio = 1;
+		out[n].type = "email";
+		if (norm_email(s, len, &out[n].val) == 0)
+			n++;
+	}
+	if (k == FORGET_ANY || k == FORGET_PHONE) {
+		out[n].prio = 2;
+		out[n].type = "phone";
+		sb_reset(&out[n].val);
+		if (norm_phone(s, len, cc, &out[n].val) == 0)
+			n++;
+	}
+	if (k == FORGET_ANY || k == FORGET_CUSTOMER_ID) {
+		out[n].prio = 3;
+		out[n].type = "customer_id";
+		sb_reset(&out[n].val);
+		sb_add(&out[n].val, s, len);
+		n++;
+	}
+	if (k == FORGET_ANY) {
+		for (int t = 3; t <= 4; t++) {
+			out[n].prio = 3;
+			out[n].type = id_types[t];
+			sb_reset(&out[n].val);
+			sb_add(&out[n].val, s, len);
+			n++;
+		}
+	}
+	return n;
+}
+
+static void
+readings_free(struct reading *rd)
+{
+	for (size_t i = 0; i < 6; i++)
+		sb_free(&rd[i].val);
+}
+
+/* ---- reading segments ------------------------------------------------- */
+
+static int
+read_col(struct segment *s, const char *name, struct colvec *v)
+{
+	int idx = segment_col_index(s, name);
+
+	if (idx < 0)
+		return 0;
+	if (segment_read(s, idx, v) < 0)
+		return -1;
+	return 1;
+}
+
+static int
+is_doomed_id(const struct forget *g, const struct colvec *v, size_t r)
+{
+	if (colvec_isnull(v, r) || (v->type != CT_INT))
+		return 0;
+	return u64set_has(&g->doomed, (uint64_t)mergemap_resolve(&g->mm, v->iv[r]));
+}
+
+/*
+ * Mark in drop[] the rows whose (type, value) pair is one of the doomed
+ * identifiers; types from a column or, when tcol is NULL, fixed.  The
+ * set is tested once per dictionary entry, not once per row.
+ */
+static size_t
+mark_idents(struct forget *g, const struct colvec *tcol, const char *type,
+    const struct colvec *vcol, uint8_t *drop)
+{
+	long *hit;
+	size_t n = 0;
+
+	if (vcol->type != CT_STR || !g->nids)
+		return 0;
+	hit = xmalloc((vcol->ndict ? vcol->ndict : 1) * sizeof *hit);
+	if (type) {
+		for (size_t d = 0; d < vcol->ndict; d++) {
+			size_t len = (size_t)(vcol->doff[d + 1] - vcol->doff[d] - 1);
+
+			hit[d] = ident_find(g, type, vcol->ddata + vcol->doff[d], len);
+		}
+	} else {
+		/* Per type the key differs: first a value-only prefilter. */
+		for (size_t d = 0; d < vcol->ndict; d++)
+			hit[d] = 0;
+		for (size_t d = 0; d < vcol->ndict; d++) {
+			size_t len = (size_t)(vcol->doff[d + 1] - vcol->doff[d] - 1);
+
+			for (int t = 0; id_types[t] && !hit[d]; t++)
+				if (ident_find(g, id_types[t], vcol->ddata + vcol->doff[d], len) >= 0)
+					hit[d] = 1;
+			if (!hit[d] && g->have_cfg) {
+				for (size_t t = 0; t < g->cfg.ntypes && !hit[d]; t++)
+					if (ident_find(g, g->cfg.types[t].name, vcol->ddata + vcol->doff[d], len) >= 0)
+						hit[d] = 1;
+			}
+			hit[d] = hit[d] ? 0 : -1;
+		}
+	}
+	for (size_t r = 0; r < vcol->n; r++) {
+		long i;
+
+		if (colvec_isnull(vcol, r) || hit[vcol->codes[r]] < 0)
+			continue;
+		if (!type) {
+			size_t tl, vl;
+			const char *t, *v;
+
+			if (!tcol || tcol->type != CT_STR || colvec_isnull(tcol, r))
+				continue;
+			t = colvec_str(tcol, r, &tl);
+			v = colvec_str(vcol, r, &vl);
+			i = ident_find(g, t, v, vl);
+			if (i < 0)
+				continue;
+		} else {
+			i = hit[vcol->codes[r]];
+		}
+		g->ids[i].hit = 1;
+		if (!drop[r]) {
+			drop[r] = 1;
+			n++;
+		}
+	}
+	free(hit);
+	return n;
+}
+
+/* The records column holding an identifier type's normalized values. */
+static const char *
+type_column(const struct forget *g, const char *type, char *buf, size_t size)
+{
+	if (g->have_cfg)
+		for (size_t t = 0; t < g->cfg.ntypes; t++)
+			if (strcmp(g->cfg.types[t].name, type) == 0)
+				return g->cfg.types[t].column;
+	snprintf(buf, size, "_%s", type);
+	return buf;
+}
+
+/*
+ * Write a copy of s without the dropped rows as a new segment file of
+ * the same table and batch.  The file is named by no manifest until the
+ * commit; on failure nothing is left behind.
+ */
+static int
+filter_segment(struct forget *g, struct segment *s, const uint8_t *drop, struct change *c)
+{
+	struct colvec *in = xcalloc(s->ncols ? s->ncols : 1, sizeof *in);
+	struct colvec *out = xcalloc(s->ncols ? s->ncols : 1, sizeof *out);
+	struct segcol_in *cols = xcalloc(s->ncols ? s->ncols : 1, sizeof *cols);
+	size_t keep = 0;
+	uint64_t size;
+	char *path = NULL;
+	int r = -1;
+
+	for (size_t r2 = 0; r2 < s->nrows; r2++)
+		keep += !drop[r2];
+	for (size_t k = 0; k < s->ncols; k++) {
+		if (segment_read(s, (int)k, &in[k]) < 0)
+			goto out;
+		colvec_init(&out[k], in[k].type);
+		out[k].tfmt = in[k].tfmt;
+		for (size_t row = 0; row < s->nrows; row++) {
+			if (drop[row])
+				continue;
+			if (colvec_isnull(&in[k], row)) {
+				colvec_push_null(&out[k]);
+			} else if (in[k].type == CT_STR) {
+				size_t len;
+				const char *p = colvec_str(&in[k], row, &len);
+
+				colvec_push_str(&out[k], p, len);
+			} else {
+				colvec_push_int(&out[k], in[k].iv[row]);
+			}
+		}
+		colvec_free(&in[k]);
+		cols[k].name = s->cols[k].name;
+		cols[k].v = &out[k];
+	}
+	c->new_file = store_segment_name(g->st, &c->new_id);
+	c->rows = keep;
+	path = store_path(g->st, c->new_file);
+	if (segment_write(path, s->table, s->batch, cols, s->ncols, keep, &size) < 0) {
+		free(c->new_file);
+		c->new_file = NULL;
+		c->new_id = 0;
+		goto out;
+	}
+	r = 0;
+out:
+	for (size_t k = 0; k < s->ncols; k++) {
+		colvec_free(&in[k]);
+		colvec_free(&out[k]);
+	}
+	free(in);
+	free(out);
+	free(cols);
+	free(path);
+	return r;
+}
+
+static struct change *
+change_add(struct forget *g, uint64_t old_id)
+{
+	struct change *c;
+
+	g->ch = xreallocarray(g->ch, g->nch + 1, sizeof *g->ch);
+	c = &g->ch[g->nch++];
+	memset(c, 0, sizeof *c);
+	c->old_id = old_id;
+	return c;
+}
+
+static void
+source_count(struct forget_stats *stats, const char *name, size_t len, uint64_t n)
+{
+	for (size_t i = 0; i < stats->nsrc; i++) {
+		if (strlen(stats->src[i].name) == len && memcmp(stats->src[i].name, name, len) == 0) {
+			stats->src[i].rows += n;
+			return;
+		}
+	}
+	stats->src = xreallocarray(stats->src, stats->nsrc + 1, sizeof *stats->src);
+	stats->src[stats->nsrc].name = xstrndup(name, len);
+	stats->src[stats->nsrc].rows = n;
+	stats->nsrc++;
+}
+
+static struct mentry *
+links_entry(struct store *st, uint64_t records_id)
+{
+	for (size_t i = 0; i < st->ne; i++) {
+		const char *t = mentry_get(st->e[i], "table");
+
+		if (strcmp(st->e[i]->kind, "segment") == 0 && t && strcmp(t, "links") == 0 &&
+		    mentry_getu(st->e[i], "records") == records_id)
+			return st->e[i];
+	}
+	return NULL;
+}
+
+static struct segment *
+open_entry(struct store *st, const struct mentry *e)
+{
+	char *p = store_path(st, mentry_get(e, "file"));
+	struct segment *s = segment_open(p);
+
+	free(p);
+	if (s)
+		s->id = e->id;
+	return s;
+}
+
+/* Records (and their links): one pass, each segment read once. */
+static int
+forget_records(struct forget *g)
+{
+	struct segment **segs;
+	size_t n;
+	int rc = -1;
+
+	if (store_segments(g->st, "records", &segs, &n) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		struct segment *s = segs[i], *ls = NULL;
+		struct mentry *le = links_entry(g->st, s->id);
+		uint8_t *drop = xcalloc(s->nrows ? s->nrows : 1, 1);
+		size_t ndrop = 0;
+		struct colvec v;
+		int r = 0;
+
+		if (cdp_interrupted) {
+			free(drop);
+			cdp_seterr("interrupted; nothing erased");
+			goto out;
+		}
+		if (le) {
+			ls = open_entry(g->st, le);
+			if (!ls || (r = read_col(ls, "profile_id", &v)) < 0) {
+				free(drop);
+				segment_close(ls);
+				goto out;
+			}
+			if (r > 0) {
+				for (size_t row = 0; row < v.n && row < s->nrows; row++)
+					if (is_doomed_id(g, &v, row))
+						drop[row] = 1, ndrop++;
+				colvec_free(&v);
+			}
+		}
+		/* Rows with the person's identifiers, linked or not: records
+		 * not merged yet, and rows merge protection gave to someone else. */
+		for (int t = 0; id_types[t]; t++) {
+			char buf[64];
+			const char *col = type_column(g, id_types[t], buf, sizeof buf);
+
+			if ((r = read_col(s, col, &v)) < 0) {
+				free(drop);
+				segment_close(ls);
+				goto out;
+			}
+			if (r > 0) {
+				ndrop += mark_idents(g, NULL, id_types[t], &v, drop);
+				colvec_free(&v);
+			}
+		}
+		if (ndrop) {
+			if ((r = read_col(s, "_source", &v)) < 0) {
+				free(drop);
+				segment_close(ls);
+				goto out;
+			}
+			for (size_t row = 0; row < s->nrows; row++) {
+				size_t len = 1;
+				const char *name = "-";
+
+				if (!drop[row])
+					continue;
+				if (r > 0 && v.type == CT_STR && !colvec_isnull(&v, row))
+					name = colvec_str(&v, row, &len);
+				source_count(g->stats, name, len, 1);
+			}
+			if (r > 0)
+				colvec_free(&v);
+			g->stats->rows += ndrop;
+			g->stats->segments += 1 + (ls != NULL);
+			if (!g->o->dry_run) {
+				struct change *c = change_add(g, s->id);
+
+				/* A segment left empty goes; with it, its links. */
+				if (ndrop < s->nrows && filter_segment(g, s, drop, c) < 0)
+					r = -1;
+				if (r >= 0 && ls) {
+					struct change *lc = change_add(g, ls->id);
+					uint64_t rec = g->ch[g->nch - 2].new_id;
+
+					lc->records = rec;
+					if (ndrop < s->nrows && filter_segment(g, ls, drop, lc) < 0)
+						r = -1;
+				}
+			}
+		}
+		free(drop);
+		segment_close(ls);
+		if (r < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	store_segments_free(segs, n);
+	return rc;
+}
+
+/*
+ * Every other table: rows that name a doomed profile (profile_id,
+ * profile, old_id, new_id) or hold a doomed identifier (type, value).
+ */
+static int
+forget_tables(struct forget *g)
+{
+	static const char *const idcols[] = { "profile_id", "profile", "old_id", "new_id", NULL };
+	size_t ne = g->st->ne;
+	struct mentry **ents = xmalloc((ne ? ne : 1) * sizeof *ents);
+	int rc = -1;
+
+	memcpy(ents, g->st->e, ne * sizeof *ents);
+	for (size_t i = 0; i < ne; i++) {
+		const char *t = mentry_get(ents[i], "table");
+		struct segment *s;
+		uint8_t *drop;
+		size_t ndrop = 0;
+		int r = 0;
+
+		if (strcmp(ents[i]->kind, "segment") != 0 || !t || !mentry_get(ents[i], "file") ||
+		    strcmp(t, "records") == 0 || strcmp(t, "links") == 0)
+			continue;
+		if (!(s = open_entry(g->st, ents[i])))
+			goto out;
+		drop = xcalloc(s->nrows ? s->nrows : 1, 1);
+		for (int k = 0; idcols[k] && r >= 0; k++) {
+			struct colvec v;
+
+			if ((r = read_col(s, idcols[k], &v)) <= 0)
+				continue;
+			for (size_t row = 0; row < v.n; row++)
+				if (!drop[row] && is_doomed_id(g, &v, row))
+					drop[row] = 1, ndrop++;
+			colvec_free(&v);
+		}
+		if (r >= 0 && segment_col_index(s, "type") >= 0 && segment_col_index(s, "value") >= 0) {
+			struct colvec tv, vv;
+
+			if (read_col(s, "type", &tv) < 0) {
+				r = -1;
+			} else if (read_col(s, "value", &vv) < 0) {
+				colvec_free(&tv);
+				r = -1;
+			} else {
+				ndrop += mark_idents(g, &tv, NULL, &vv, drop);
+				colvec_free(&tv);
+				colvec_free(&vv);
+			}
+		}
+		if (r >= 0 && ndrop) {
+			if (strcmp(t, "profiles") == 0)
+				g->stats->profiles += ndrop;
+			else
+				g->stats->other_rows += ndrop;
+			g->stats->segments++;
+			/* Written even when empty: entries such as a segment run's
+			 * members=ID keep naming a segment. */
+			if (!g->o->dry_run && filter_segment(g, s, drop, change_add(g, s->id)) < 0)
+				r = -1;
+		}
+		free(drop);
+		segment_close(s);
+		if (r < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	free(ents);
+	return rc;
+}
+
+/* ---- resolution ---------------------------------------------------------- */
+
+struct want {
+	size_t req;
+	int prio;
+};
+
+/*
+ * Requests -> live profiles -> all their identifiers.  A request's
+ * readings are looked up together; the best reading that names anyone
+ * wins (a line "12" is profile 12 if there is one, else customer 12).
+ */
+static int
+resolve(struct forget *g, struct forget_request *rq, size_t nrq)
+{
+	struct strmap wantmap = { 0 };
+	struct want *wants = NULL;
+	size_t nwants = 0;
+	int *best = xmalloc((nrq ? nrq : 1) * sizeof *best);
+	struct u64set *hits = xcalloc(nrq ? nrq : 1, sizeof *hits);
+	struct u64set profset = { 0 };
+	struct segment **segs = NULL;
+	size_t n = 0;
+	int rc = -1;
+
+	/* Which profiles exist: the profiles table, live ids only. */
+	if (store_segments(g->st, "profiles", &segs, &n) < 0)
+		goto out;
+	for (size_t i = 0; i < n; i++) {
+		struct colvec v;
+		int r = read_col(segs[i], "profile_id", &v);
+
+		if (r < 0)
+			goto out;
+		for (size_t row = 0; r > 0 && row < v.n; row++)
+			if (!colvec_isnull(&v, row))
+				u64set_add(&profset, (uint64_t)v.iv[row]);
+		if (r > 0)
+			colvec_free(&v);
+	}
+	store_segments_free(segs, n);
+	segs = NULL;
+
+	for (size_t q = 0; q < nrq; q++) {
+		struct reading rd[6];
+		size_t nr = readings(&rq[q], g->o->default_country, rd);
+
+		best[q] = 9;
+		for (size_t k = 0; k < nr; k++) {
+			if (!rd[k].type) {
+				int64_t live = mergemap_resolve(&g->mm, rd[k].profile);
+
+				if (u64set_has(&profset, (uint64_t)live)) {
+					best[q] = 0;
+					u64set_add(&hits[q], (uint64_t)live);
+				}
+				continue;
+			}
+			/* Explicit requests also match unmerged rows and rejects. */
+			if (rq[q].kind != FORGET_ANY)
+				ident_add(g, rd[k].type, rd[k].val.buf, rd[k].val.len);
+			idkey(g, rd[k].type, rd[k].val.buf, rd[k].val.len);
+			wants = xreallocarray(wants, nwants + 1, sizeof *wants);
+			wants[nwants].req = q;
+			wants[nwants].prio = rd[k].prio;
+			/* one key may be wanted by several requests: chain by index */
+			if (strmap_put(&wantmap, g->key.buf, g->key.len, (long)nwants) != (long)nwants) {
+				long first = strmap_get(&wantmap, g->key.buf, g->key.len);
+
+				/* rare: a repeated identifier; the later request shares the first's fate */
+				wants[nwants].req = q;
+				wants[nwants].prio = -1 - (int)first;
+			}
+			nwants++;
+		}
+		readings_free(rd);
+	}
+
+	/* One pass over idmap: which requested values are known, to whom. */
+	if (store_segments(g->st, "idmap", &segs, &n) < 0)
+		goto out;
+	for (int pass = 0; pass < 2; pass++) {
+		for (size_t i = 0; i < n; i++) {
+			struct colvec tv, vv, pv;
+			int a, b, c;
+
+			a = read_col(segs[i], "type", &tv);
+			b = a > 0 ? read_col(segs[i], "value", &vv) : 0;
+			c = b > 0 ? read_col(segs[i], "profile", &pv) : 0;
+			if (a < 0 || b < 0 || c < 0) {
+				if (a > 0)
+					colvec_free(&tv);
+				if (b > 0)
+					colvec_free(&vv);
+				goto out;
+			}
+			if (c == 0 || tv.type != CT_STR || vv.type != CT_STR || pv.type != CT_INT) {
+				if (a > 0)
+					colvec_free(&tv);
+				if (b > 0)
+					colvec_free(&vv);
+				if (c > 0)
+					colvec_free(&pv);
+				continue;
+			}
+			for (size_t row = 0; row < vv.n; row++) {
+				size_t tl, vl;
+				const char *t, *v;
+				int64_t live;
+
+				if (colvec_isnull(&tv, row) || colvec_isnull(&vv, row) || colvec_isnull(&pv, row))
+					continue;
+				live = mergemap_resolve(&g->mm, pv.iv[row]);
+				t = colvec_str(&tv, row, &tl);
+				v = colvec_str(&vv, row, &vl);
+				if (pass == 1) {
+					/* every identifier of a doomed profile is doomed */
+					if (u64set_has(&g->doomed, (uint64_t)live)) {
+						long k = ident_add(g, t, v, vl);	/* may move g->ids */
+
+						g->ids[k].known = 1;
+					}
+					continue;
+				}
+				idkey(g, t, v, vl);
+				long w = strmap_get(&wantmap, g->key.buf, g->key.len);
+
+				if (w < 0)
+					continue;
+				/* the first request with this key, then any repeats */
+				for (size_t k = (size_t)w; k < nwants; k++) {
+					size_t q = wants[k].req;
+					int prio;
+
+					if (k != (size_t)w && wants[k].prio != -1 - w)
+						continue;
+					prio = k == (size_t)w ? wants[k].prio : wants[w].prio;
+					if (prio < best[q]) {
+						best[q] = prio;
+						u64set_free(&hits[q]);
+					}
+					if (prio == best[q])
+						u64set_add(&hits[q], (uint64_t)live);
+				}
+			}
+			colvec_free(&tv);
+			colvec_free(&vv);
+			colvec_free(&pv);
+		}
+		if (pass == 0) {
+			for (size_t q = 0; q < nrq; q++) {
+				struct u64set *h = &hits[q];
+
+				rq[q].nprofiles = h->count + (h->has_zero ? 1 : 0);
+				rq[q].found = rq[q].nprofiles > 0;
+				for (size_t k = 0; k < h->cap; k++)
+					if (h->slots[k])
+						u64set_add(&g->doomed, h->slots[k]);
+			}
+		}
+	}
+	rc = 0;
+out:
+	store_segments_free(segs, n);
+	strmap_free(&wantmap);
+	free(wants);
+	free(best);
+	for (size_t q = 0; q < nrq; q++)
+		u64set_free(&hits[q]);
+	free(hits);
+	u64set_free(&profset);
+	return rc;
+}
+
+/* ---- rejects files ------------------------------------------------------- */
+
+static int
+is_word(int c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') ||
+	    c == '_' || c == '.' || c == '@' || c == '+' || c == '-' || (unsigned char)c >= 0x80;
+}
+
+static int
+is_digit(int c)
+{
+	return c >= '0' && c <= '9';
+}
+
+#define PHONE_TAIL 7	/* digits every written form of a number ends with */
+
+/*
+ * What a rejects line is tested against: doomed values lower-cased, as
+ * whole tokens; phones by their last digits, since a rejected line
+ * holds the number as typed ("030 1234567", "+49 (0)30 1234567").
+ */
+struct needles {
+	struct strmap words;	/* lower-cased value -> ident index */
+	struct strmap tails;	/* last PHONE_TAIL digits -> ident index */
+};
+
+static void
+needles_make(struct forget *g, struct needles *nd)
+{
+	memset(nd, 0, sizeof *nd);
+	for (size_t i = 0; i < g->nids; i++) {
+		const struct ident *id = &g->ids[i];
+
+		if (strcmp(id->type, "phone") == 0) {
+			/* +CC then the national number: 7 trailing digits never
+			 * reach into a country code of up to 3 digits */
+			if (id->len >= PHONE_TAIL + 4 && id->value[0] == '+')
+				strmap_put(&nd->tails, id->value + id->len - PHONE_TAIL, PHONE_TAIL, (long)i);
+		} else if (id->len) {
+			char *lv = xstrndup(id->value, id->len);
+
+			ascii_lower(lv, id->len);
+			strmap_put(&nd->words, lv, id->len, (long)i);
+			explicit_bzero(lv, id->len);
+			free(lv);
+		}
+	}
+}
+
+static void
+needles_free(struct needles *nd)
+{
+	strmap_free(&nd->words);
+	strmap_free(&nd->tails);
+}
+
+/* 1 if the lower-cased record holds a needle; marks the ident hit. */
+static int
+record_doomed(struct forget *g, const struct needles *nd, const char *p, size_t n)
+{
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+		long k;
+
+		if (!is_word(p[i])) {
+			i++;
+			continue;
+		}
+		while (j < n && is_word(p[j]))
+			j++;
+		/* the token, and again without sentence punctuation around it */
+		for (size_t a = i, b = j; a < b; a++) {
+			if ((k = strmap_get(&nd->words, p + a, b - a)) >= 0 ||
+			    (b - a > 1 && (p[b - 1] == '.' || p[b - 1] == '-') &&
+			    (k = strmap_get(&nd->words, p + a, b - a - 1)) >= 0)) {
+				g->ids[k].hit = 1;
+				return 1;
+			}
+			if (p[a] != '.' && p[a] != '-' && p[a] != '+')
+				break;
+		}
+		i = j;
+	}
+	if (!nd->tails.count)
+		return 0;
+	for (size_t i = 0; i < n;) {
+		char digits[64];
+		size_t nd2 = 0, j = i;
+		long k;
+
+		if (!is_digit(p[i])) {
+			i++;
+			continue;
+		}
+		while (j < n && nd2 < sizeof digits && (is_digit(p[j]) || strchr(" -./()", p[j]))) {
+			if (is_digit(p[j]))
+				digits[nd2++] = p[j];
+			j++;
+		}
+		/* a number ends where its run ends */
+		if (nd2 >= PHONE_TAIL &&
+		    (k = strmap_get(&nd->tails, digits + nd2 - PHONE_TAIL, PHONE_TAIL)) >= 0) {
+			g->ids[k].hit = 1;
+			return 1;
+		}
+		i = j > i ? j : i + 1;
+	}
+	return 0;
+}
+
+/* Length of the CSV record at p (through its newline), quotes respected. */
+static size_t
+csv_record_len(const char *p, size_t n)
+{
+	int q = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		if (p[i] == '"')
+			q = !q;
+		else if (p[i] == '\n' && !q)
+			return i + 1;
+	}
+	return n;
+}
+
+/*
+ * Rewrite one rejects file without the records that hold a doomed
+ * identifier (case-insensitive).  The old file's blocks are zeroed
+ * through a descriptor opened before the rename replaced it.
+ */
+static int
+scrub_rejects(struct forget *g, const struct needles *nd, const char *path)
+{
+	struct strbuf in = STRBUF_INIT, low = STRBUF_INIT, out = STRBUF_INIT;
+	char *dir = NULL, *slash;
+	size_t removed = 0;
+	int fd = -1, rc = -1;
+
+	if (io_read_file(path, &in) < 0) {
+		if (errno == ENOENT)
+			return 0;	/* deleted by its owner: nothing to scrub */
+		return cdp_seterr("%s: %s", path, strerror(errno));
+	}
+	sb_add(&low, in.buf ? in.buf : "", in.len);
+	ascii_lower(low.buf, low.len);
+	for (size_t off = 0, first = 1; off < in.len; first = 0) {
+		size_t len = csv_record_len(in.buf + off, in.len - off);
+		int doomed = 0;
+
+		if (!first)
+			doomed = record_doomed(g, nd, low.buf + off, len);
+		if (doomed)
+			removed++;
+		else
+			sb_add(&out, in.buf + off, len);
+		off += len;
+	}
+	if (!removed) {
+		rc = 0;
+		goto out;
+	}
+	g->stats->reject_lines += removed;
+	if (g->o->dry_run) {
+		rc = 0;
+		goto out;
+	}
+	dir = xstrdup(path);
+	slash = strrchr(dir, '/');
+	if (slash == dir)
+		slash[1] = '\0';
+	else if (slash)
+		*slash = '\0';
+	else
+		strcpy(dir, ".");
+	fd = open(path, O_RDWR | O_CLOEXEC);
+	if (fd < 0) {
+		cdp_seterr("%s: %s", path, strerror(errno));
+		goto out;
+	}
+	if (io_replace_file(dir, path_base(path), out.buf ? out.buf : "", out.len) == -1)
+		goto out;
+	/* The old inode now has no name; its bytes must not survive it. */
+	if (forget_wipe_fd(fd, path) < 0)
+		goto out;
+	rc = 0;
+out:
+	if (fd >= 0)
+		close(fd);
+	free(dir);
+	sb_free(&in);
+	sb_free(&low);
+	sb_free(&out);
+	return rc;
+}
+
+static int
+forget_rejects(struct forget *g)
+{
+	struct strmap seen = { 0 };
+	struct needles nd;
+	int rc = 0;
+
+	needles_make(g, &nd);
+	for (size_t i = 0; i < g->st->ne && rc == 0; i++) {
+		const char *rf = mentry_get(g->st->e[i], "rejects-file");
+
+		if (!rf || strmap_get(&seen, rf, strlen(rf)) >= 0)
+			continue;
+		strmap_put(&seen, rf, strlen(rf), 1);
+		rc = scrub_rejects(g, &nd, rf);
+	}
+	needles_free(&nd);
+	strmap_free(&seen);
+	return rc;
+}
+
+/* ---- removal list for destinations ------------------------------------- */
+
+static void
+sha256_hex(const char *s, size_t n, char hex[65])
+{
+	static const char digits[] = "0123456789abcdef";
+	struct sha256_ctx ctx;
+	uint8_t d[SHA256_DIGEST_SIZE];
+
+	sha256_init(&ctx);
+	sha256_update(&ctx, n, (const uint8_t *)s);
+	sha256_digest(&ctx, sizeof d, d);
+	for (size_t i = 0; i < sizeof d; i++) {
+		hex[2 * i] = digits[d[i] >> 4];
+		hex[2 * i + 1] = digits[d[i] & 15];
+	}
+	hex[64] = '\0';
+}
+
+/*
+ * The erased e-mails and phones hashed as the export presets hash them
+ * (cdp-export(1)), one value per row: google-ads SHA-256 of the
+ * normalized e-mail (Gmail dots dropped) and of the E.164 phone; meta
+ * the same without Google's Gmail rule and with the phone's digits only.
+ */
+static int
+write_removals(struct forget *g)
+{
+	int google = strcmp(g->o->dest_preset, "google-ads") == 0;
+	FILE *f = g->o->dest;
+	struct strbuf v = STRBUF_INIT;
+	char hex[65];
+
+	fputs(google ? "Email,Phone\n" : "EMAIL,PHONE\n", f);
+	for (size_t i = 0; i < g->nids; i++) {
+		const struct ident *id = &g->ids[i];
+		int email = strcmp(id->type, "email") == 0;
+
+		if (!id_used(id) || (!email && strcmp(id->type, "phone") != 0))
+			continue;
+		sb_reset(&v);
+		sb_add(&v, id->value, id->len);
+		if (email && google) {
+			char *at = strchr(v.buf, '@');
+
+			if (at && (strcmp(at, "@gmail.com") == 0 || strcmp(at, "@googlemail.com") == 0)) {
+				char *w = v.buf;
+
+				for (char *r = v.buf; *r; r++)
+					if (r >= at || *r != '.')
+						*w++ = *r;
+				*w = '\0';
+				v.len = (size_t)(w - v.buf);
+			}
+		}
+		if (!email && !google && v.len && v.buf[0] == '+') {
+			memmove(v.buf, v.buf + 1, v.len);
+			v.len--;
+		}
+		if (!v.len)
+			continue;
+		sha256_hex(v.buf, v.len, hex);
+		fprintf(f, email ? "%s,\n" : ",%s\n", hex);
+	}
+	sb_free(&v);
+	if (fflush(f) != 0 || ferror(f))
+		return cdp_seterr("removal list: write failed: %s", strerror(errno));
+	return 0;
+}
+
+/* ---- the audit log ---------------------------------------------------------- */
+
+static void
+make_reference(const char *given, char *out, size_t size)
+{
+	uint8_t rnd[4] = { 0 };
+	time_t now = time(NULL);
+	struct tm tm;
+	size_t k = 0;
+
+	if (given && *given) {
+		/* one token: no spaces, no control bytes, bounded */
+		for (const char *p = given; *p && k + 1 < size; p++)
+			out[k++] = (unsigned char)*p <= ' ' || *p == 0x7f ? '_' : *p;
+		out[k] = '\0';
+		return;
+	}
+	if (getrandom(rnd, sizeof rnd, GRND_NONBLOCK) < 0)
+		rnd[0] = (uint8_t)getpid();
+	gmtime_r(&now, &tm);
+	k = strftime(out, size, "forget-%Y%m%dT%H%M%SZ-", &tm);
+	snprintf(out + k, size - k, "%02x%02x%02x%02x", rnd[0], rnd[1], rnd[2], rnd[3]);
+}
+
+/* time ref=R requested=type:hmac,... profiles=N rows=N sources=a:1,b:2 ... */
+static void
+audit_line(struct forget *g, struct forget_request *rq, size_t nrq, const uint8_t *key,
+    struct strbuf *sb)
+{
+	time_t now = time(NULL);
+	struct tm tm;
+	char when[32], hex[SUPPRESS_HEXLEN + 1];
+	const struct forget_stats *s = g->stats;
+
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	sb_addf(sb, "%s forget ref=%s requested=", when, s->reference);
+	for (size_t q = 0; q < nrq; q++) {
+		static const char *const kinds[] = { "any", "profile", "email", "phone", "customer_id" };
+		struct reading rd[6];
+		size_t nr = readings(&rq[q], g->o->default_country, rd);
+		const char *val = rq[q].text;
+		size_t len = strlen(val);
+
+		/* the normalized form, so the same person always hashes alike */
+		if (rq[q].kind != FORGET_ANY && rq[q].kind != FORGET_PROFILE && nr && rd[0].val.len) {
+			val = rd[0].val.buf;
+			len = rd[0].val.len;
+		}
+		suppress_hmac(key, val, len, hex);
+		sb_addf(sb, "%s%s:%s%s", q ? "," : "", kinds[rq[q].kind], hex,
+		    rq[q].found ? "" : "(not-found)");
+		readings_free(rd);
+	}
+	sb_addf(sb, " profiles=%llu identifiers=%llu rows=%llu", (unsigned long long)s->profiles,
+	    (unsigned long long)s->identifiers, (unsigned long long)s->rows);
+	sb_adds(sb, " sources=");
+	for (size_t i = 0; i < s->nsrc; i++) {
+		sb_addf(sb, "%s", i ? "," : "");
+		for (const char *p = s->src[i].name; *p; p++)
+			sb_addc(sb, (unsigned char)*p <= ' ' || *p == ',' || *p == ':' ? '_' : *p);
+		sb_addf(sb, ":%llu", (unsigned long long)s->src[i].rows);
+	}
+	if (!s->nsrc)
+		sb_adds(sb, "-");
+	sb_addf(sb, " other-rows=%llu segments=%llu reject-lines=%llu suppressed=%llu",
+	    (unsigned long long)s->other_rows, (unsigned long long)s->segments,
+	    (unsigned long long)s->reject_lines, (unsigned long long)s->suppressed);
+}
+
+/* Append one line unless the log already holds it (a finished re-run). */
+static int
+audit_append(struct store *st, const char *line)
+{
+	char *path = store_path(st, AUDIT_FILE);
+	struct strbuf sb = STRBUF_INIT;
+	int fd, rc = -1;
+	size_t len = strlen(line);
+
+	if (io_read_file(path, &sb) == 0) {
+		for (const char *p = sb.buf; p && p < sb.buf + sb.len;) {
+			const char *nl = memchr(p, '\n', (size_t)(sb.buf + sb.len - p));
+			size_t l = nl ? (size_t)(nl - p) : (size_t)(sb.buf + sb.len - p);
+
+			if (l == len && memcmp(p, line, len) == 0) {
+				rc = 0;
+				goto out;
+			}
+			p = nl ? nl + 1 : NULL;
+		}
+	}
+	fd = open(path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		cdp_seterr("%s: %s", path, strerror(errno));
+		goto out;
+	}
+	sb_reset(&sb);
+	sb_add(&sb, line, len);
+	sb_addc(&sb, '\n');
+	/* one write of the whole line: O_APPEND keeps lines whole */
+	if (io_write_all(fd, sb.buf, sb.len) < 0 || io_fsync(fd) < 0) {
+		cdp_seterr("%s: write failed: %s", path, strerror(errno));
+		close(fd);
+		goto out;
+	}
+	close(fd);
+	rc = 0;
+out:
+	sb_free(&sb);
+	free(path);
+	return rc;
+}
+
+int
+forget_log_print(struct store *st, FILE *out)
+{
+	char *path = store_path(st, AUDIT_FILE);
+	struct strbuf sb = STRBUF_INIT;
+	int rc = 0;
+
+	if (io_read_file(path, &sb) < 0) {
+		if (errno != ENOENT)
+			rc = cdp_seterr("%s: %s", path, strerror(errno));
+	} else if (sb.len) {
+		fwrite(sb.buf, 1, sb.len, out);
+	}
+	sb_free(&sb);
+	free(path);
+	return rc;
+}
+
+/* ---- wiping ------------------------------------------------------------- */
+
+int
+forget_wipe_fd(int fd, const char *name)
+{
+	static const char zeros[65536];
+	struct stat sb;
+	off_t left;
+
+	if (fstat(fd, &sb) < 0)
+		return cdp_seterr("%s: %s", name, strerror(errno));
+	if (lseek(fd, 0, SEEK_SET) < 0)
+		return cdp_seterr("%s: %s", name, strerror(errno));
+	/* In place, same length: on an overwrite-in-place file system
+	 * (ext4, xfs) these are the very blocks that held the data. */
+	for (left = sb.st_size; left > 0;) {
+		size_t k = left > (off_t)sizeof zeros ? sizeof zeros : (size_t)left;
+
+		if (io_write_all(fd, zeros, k) < 0)
+			return cdp_seterr("%s: cannot wipe: %s", name, strerror(errno));
+		left -= (off_t)k;
+	}
+	if (io_fsync(fd) < 0)
+		return cdp_seterr("%s: cannot wipe: fsync: %s", name, strerror(errno));
+	return 0;
+}
+
+/* Zero, fsync and unlink a file of the store that no manifest names. */
+static int
+wipe_unlink(struct store *st, const char *name)
+{
+	char *path = store_path(st, name);
+	int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW), rc = 0;
+
+	if (fd < 0) {
+		if (errno != ENOENT)
+			rc = cdp_seterr("%s: %s", path, strerror(errno));
+	} else {
+		rc = forget_wipe_fd(fd, path);
+		close(fd);
+		if (rc == 0 && unlink(path) < 0 && errno != ENOENT)
+			rc = cdp_seterr("%s: cannot remove: %s", path, strerror(errno));
+	}
+	free(path);
+	return rc;
+}
+
+static int
+is_named(const struct store *st, const char *name)
+{
+	for (size_t i = 0; i < st->ne; i++) {
+		const char *f = mentry_get(st->e[i], "file");
+
+		if (f && strcmp(f, name) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+int
+forget_leftovers_open(const char *dir, struct forget_leftovers *lo)
+{
+	struct store_opts so = { 0, 0, 0 };
+	struct store *st;
+	DIR *d;
+	struct dirent *de;
+
+	memset(lo, 0, sizeof *lo);
+	/* A reader's look: no lock yet.  A file unnamed now may be a live
+	 * writer's work in progress; forget_recover() checks again under
+	 * the lock before wiping anything. */
+	st = store_open(dir, &so, NULL);
+	if (!st)
+		return 0;	/* no store: store_open for writing will say so */
+	d = opendir(dir);
+	while (d && (de = readdir(d)) != NULL) {
+		char *p;
+		int fd;
+
+		if (strncmp(de->d_name, "seg-", 4) != 0 || is_named(st, de->d_name))
+			continue;
+		p = store_path(st, de->d_name);
+		fd = open(p, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+		free(p);
+		if (fd < 0)
+			continue;
+		lo->fds = xreallocarray(lo->fds, lo->n + 1, sizeof *lo->fds);
+		lo->names = xreallocarray(lo->names, lo->n + 1, sizeof *lo->names);
+		lo->fds[lo->n] = fd;
+		lo->names[lo->n] = xstrdup(de->d_name);
+		lo->n++;
+	}
+	if (d)
+		closedir(d);
+	store_close(st);
+	return 0;
+}
+
+int
+forget_recover(struct store *st, struct forget_leftovers *lo)
+{
+	int rc = 0, dirty = 0;
+
+	/*
+	 * Why this suffices: a forget killed after its commit leaves its
+	 * old segment files unnamed.  store_open() for writing has just
+	 * unlinked them (cleanup) -- but we opened them before, so their
+	 * inodes live on through our descriptors and can still be zeroed.
+	 * A file that the manifest names now (a concurrent writer committed
+	 * it meanwhile) is live data and is left alone.
+	 */
+	for (size_t i = 0; i < lo->n; i++) {
+		if (rc == 0 && !is_named(st, lo->names[i])) {
+			char *p = store_path(st, lo->names[i]);
+
+			rc = forget_wipe_fd(lo->fds[i], p);
+			unlink(p);
+			free(p);
+		}
+		close(lo->fds[i]);
+		free(lo->names[i]);
+	}
+	free(lo->fds);
+	free(lo->names);
+	memset(lo, 0, sizeof *lo);
+	/* Those unlinks (ours or cleanup's) must be durable too. */
+	if (io_fsync_dir(st->dir) < 0 && rc == 0)
+		rc = cdp_seterr("%s: fsync failed: %s", st->dir, strerror(errno));
+	if (rc < 0)
+		return rc;
+	/* Committed forgets whose audit line may be missing. */
+	for (size_t i = st->ne; i-- > 0;) {
+		struct mentry *e = st->e[i];
+		const char *line = mentry_get(e, "audit");
+
+		if (strcmp(e->kind, "forget") != 0)
+			continue;
+		if (line && audit_append(st, line) < 0)
+			return -1;
+		store_remove(st, e);
+		dirty = 1;
+	}
+	if (dirty && store_commit(st) < 0)
+		return -1;
+	return 0;
+}
+
+/* ---- the whole forget ------------------------------------------------------ */
+
+/* Apply the changes to the manifest in memory: each new entry takes its
+ * old entry's place (merge reads records in manifest order). */
+static void
+apply_changes(struct forget *g)
+{
+	struct store *st = g->st;
+	uint64_t profiles_gone = g->stats->profiles;
+	struct mentry *state;
+
+	for (size_t k = 0; k < g->nch; k++) {
+		struct change *c = &g->ch[k];
+		struct mentry *old = store_find(st, "segment", c->old_id);
+		size_t pos;
+
+		if (!old)
+			continue;
+		for (pos = 0; st->e[pos] != old; pos++)
+			;
+		if (c->new_id) {
+			struct mentry *e = store_add(st, "segment", c->new_id);
+
+			old = st->e[pos];
+			for (size_t i = 0; i < old->nkv; i++)
+				mentry_set(e, old->keys[i], "%s", old->vals[i]);
+			mentry_set(e, "rows", "%llu", (unsigned long long)c->rows);
+			mentry_set(e, "file", "%s", c->new_file);
+			if (mentry_get(old, "records"))
+				mentry_set(e, "records", "%llu", (unsigned long long)c->records);
+			st->e[st->ne - 1] = old;
+			st->e[pos] = e;
+			/* entries that point at the old segment: a run's members */
+			for (size_t i = 0; i < st->ne; i++) {
+				struct mentry *r = st->e[i];
+
+				if (strcmp(r->kind, "segment") != 0 && mentry_get(r, "members") &&
+				    mentry_getu(r, "members") == c->old_id) {
+					mentry_set(r, "members", "%llu", (unsigned long long)c->new_id);
+					if (mentry_get(r, "size"))
+						mentry_set(r, "size", "%llu", (unsigned long long)c->rows);
+				}
+			}
+		}
+		g->oldfiles = xreallocarray(g->oldfiles, g->nold + 1, sizeof *g->oldfiles);
+		g->oldfiles[g->nold++] = xstrdup(mentry_get(old, "file"));
+		store_remove(st, old);
+	}
+	/*
+	 * store_commit() would unlink removed files right after the rename;
+	 * we take them over to zero them first (step 5 above).
+	 */
+	for (size_t i = 0; i < st->ndoomed; i++)
+		free(st->doomed[i]);
+	st->ndoomed = 0;
+	state = store_find(st, "merge", 1);
+	if (state && mentry_get(state, "profiles")) {
+		uint64_t p = mentry_getu(state, "profiles");
+
+		mentry_set(state, "profiles", "%llu",
+		    (unsigned long long)(p > profiles_gone ? p - profiles_gone : 0));
+	}
+}
+
+static void
+forget_free(struct forget *g, int unlink_new)
+{
+	for (size_t k = 0; k < g->nch; k++) {
+		if (unlink_new && g->ch[k].new_file) {
+			char *p = store_path(g->st, g->ch[k].new_file);
+
+			unlink(p);
+			free(p);
+		}
+		free(g->ch[k].new_file);
+	}
+	free(g->ch);
+	for (size_t i = 0; i < g->nold; i++)
+		free(g->oldfiles[i]);
+	free(g->oldfiles);
+	for (size_t i = 0; i < g->nids; i++) {
+		/* identifier values are personal data: do not leave them in freed memory */
+		explicit_bzero(g->ids[i].value, g->ids[i].len);
+		free(g->ids[i].type);
+		free(g->ids[i].value);
+	}
+	free(g->ids);
+	strmap_free(&g->idset);
+	u64set_free(&g->doomed);
+	mergemap_free(&g->mm);
+	if (g->have_cfg)
+		merge_config_free(&g->cfg);
+	sb_free(&g->key);
+}
+
+static void
+listing(struct forget *g, struct forget_request *rq, size_t nrq)
+{
+	FILE *f = g->o->listing;
+	const struct forget_stats *s = g->stats;
+
+	if (!f)
+		return;
+	for (size_t q = 0; q < nrq; q++)
+		fprintf(f, "%s\t%s\n", rq[q].text,
+		    rq[q].nprofiles ? "found" : rq[q].found ? "found (not merged)" : "not found");
+	fprintf(f, "would erase %llu profiles, %llu records (", (unsigned long long)s->profiles,
+	    (unsigned long long)s->rows);
+	for (size_t i = 0; i < s->nsrc; i++)
+		fprintf(f, "%s%s %llu", i ? ", " : "", s->src[i].name, (unsigned long long)s->src[i].rows);
+	fprintf(f, "%s), %llu other rows, %llu identifiers, %llu reject lines; %llu segments to rewrite\n",
+	    s->nsrc ? "" : "none", (unsigned long long)s->other_rows,
+	    (unsigned long long)s->identifiers, (unsigned long long)s->reject_lines,
+	    (unsigned long long)s->segments);
+}
+
+int
+forget_run(struct store *st, struct forget_request *rq, size_t nrq, const struct forget_opts *o,
+    struct forget_stats *stats)
+{
+	struct forget g;
+	struct suppress sup = { 0 };
+	uint8_t key[SUPPRESS_KEYLEN];
+	struct strbuf line = STRBUF_INIT;
+	struct mentry *fe;
+	char *confpath;
+	double start = now_seconds();
+	int rc = -1, committed = 0;
+
+	memset(&g, 0, sizeof g);
+	memset(stats, 0, sizeof *stats);
+	g.st = st;
+	g.o = o;
+	g.stats = stats;
+	make_reference(o->reference, stats->reference, sizeof stats->reference);
+	confpath = store_path(st, "merge.conf");
+	g.have_cfg = merge_config_load(&g.cfg, confpath) == 0;
+	free(confpath);
+	if (mergemap_load(st, &g.mm) < 0)
+		goto out;
+	if (resolve(&g, rq, nrq) < 0)
+		goto out;
+	if (forget_records(&g) < 0 || forget_tables(&g) < 0 || forget_rejects(&g) < 0)
+		goto out;
+	for (size_t i = 0; i < g.nids; i++)
+		stats->identifiers += id_used(&g.ids[i]);
+	/* Found: named a profile, or its identifier was in some row. */
+	for (size_t q = 0; q < nrq; q++) {
+		struct reading rd[6];
+		size_t nr = readings(&rq[q], o->default_country, rd);
+
+		for (size_t k = 0; k < nr && !rq[q].found; k++) {
+			long i = rd[k].type ? ident_find(&g, rd[k].type, rd[k].val.buf, rd[k].val.len) : -1;
+
+			if (i >= 0 && g.ids[i].hit)
+				rq[q].found = 1;
+		}
+		readings_free(rd);
+		stats->notfound += !rq[q].found;
+	}
+	if (o->dry_run) {
+		listing(&g, rq, nrq);
+		rc = 0;
+		goto out;
+	}
+	/* Nothing to do is done: no commit, no audit line. */
+	if (!g.nch && !stats->reject_lines && !stats->identifiers) {
+		rc = 0;
+		goto out;
+	}
+	if (o->dest_preset && o->dest && write_removals(&g) < 0)
+		goto out;
+	/* The secret exists before any hash made with it is kept. */
+	if (suppress_secret(st, key, 1) < 0)
+		goto out;
+	if (o->suppress) {
+		if (suppress_load(st, &sup) < 0)
+			goto out;
+		for (size_t i = 0; i < g.nids; i++) {
+			if (!id_used(&g.ids[i]))
+				continue;
+			int r = suppress_add(&sup, g.ids[i].type, g.ids[i].value, g.ids[i].len);
+
+			if (r < 0)
+				goto out;
+			stats->suppressed += (uint64_t)r;
+		}
+		/* Before the commit: once the person is gone from the store a
+		 * re-run could no longer find the values to hash. */
+		if (stats->suppressed && suppress_save(st, &sup) == -1)
+			goto out;
+	}
+	audit_line(&g, rq, nrq, key, &line);
+	explicit_bzero(key, sizeof key);
+	apply_changes(&g);
+	fe = store_add(st, "forget", store_new_id(st));
+	mentry_set(fe, "audit", "%s", line.buf);
+	/* The commit point: the erasure takes effect here, all at once. */
+	switch (store_commit(st)) {
+	case 0:
+		break;
+	case -2:
+		/* Published, durability unknown: keep every file both
+		 * manifests may name; a re-run wipes what is left. */
+		committed = 1;
+		for (size_t k = 0; k < g.nch; k++) {
+			free(g.ch[k].new_file);
+			g.ch[k].new_file = NULL;
+		}
+		rc = -2;
+		goto out;
+	default:
+		goto out;
+	}
+	committed = 1;
+	for (size_t k = 0; k < g.nch; k++) {
+		free(g.ch[k].new_file);
+		g.ch[k].new_file = NULL;
+	}
+	stats->seconds = now_seconds() - start;
+	for (size_t i = 0; i < g.nold; i++) {
+		if (wipe_unlink(st, g.oldfiles[i]) < 0) {
+			rc = -2;
+			goto out;
+		}
+	}
+	if (io_fsync_dir(st->dir) < 0) {
+		cdp_seterr("%s: fsync failed: %s", st->dir, strerror(errno));
+		rc = -2;
+		goto out;
+	}
+	if (audit_append(st, line.buf) < 0) {
+		rc = -2;
+		goto out;
+	}
+	store_remove(st, fe);
+	if (store_commit(st) < 0) {
+		rc = -2;
+		goto out;
+	}
+	rc = 0;
+out:
+	stats->seconds = now_seconds() - start;
+	forget_free(&g, !committed);
+	suppress_free(&sup);
+	sb_free(&line);
+	return rc;
+}
+
+void
+forget_stats_free(struct forget_stats *stats)
+{
+	for (size_t i = 0; i < stats->nsrc; i++)
+		free(stats->src[i].name);
+	free(stats->src);
+	stats->src = NULL;
+	stats->nsrc = 0;
+}
+
+int
+forget_unsuppress(struct store *st, struct forget_request *rq, size_t nrq,
+    const struct forget_opts *o, uint64_t *lifted)
+{
+	struct suppress sup;
+	struct strbuf line = STRBUF_INIT;
+	char ref[96], hex[SUPPRESS_HEXLEN + 1], when[32];
+	time_t now = time(NULL);
+	struct tm tm;
+	int rc = -1;
+
+	*lifted = 0;
+	if (suppress_load(st, &sup) < 0)
+		return -1;
+	make_reference(o->reference, ref, sizeof ref);
+	gmtime_r(&now, &tm);
+	strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+	sb_addf(&line, "%s unsuppress ref=%s requested=", when, ref);
+	for (size_t q = 0; q < nrq; q++) {
+		struct reading rd[6];
+		size_t nr = readings(&rq[q], o->default_country, rd);
+
+		for (size_t k = 0; k < nr; k++) {
+			if (!rd[k].type)
+				continue;
+			if (suppress_remove(&sup, rd[k].type, rd[k].val.buf, rd[k].val.len)) {
+				rq[q].found = 1;
+				(*lifted)++;
+			}
+		}
+		if (sup.has_key) {
+			size_t k = 0;
+
+			while (k < nr && !rd[k].type)
+				k++;
+			if (k < nr)
+				suppress_hmac(sup.key, rd[k].val.buf, rd[k].val.len, hex);
+			else
+				suppress_hmac(sup.key, rq[q].text, strlen(rq[q].text), hex);
+			sb_addf(&line, "%s%s%s", q ? "," : "", hex, rq[q].found ? "" : "(not-found)");
+		}
+		readings_free(rd);
+	}
+	sb_addf(&line, " lifted=%llu", (unsigned long long)*lifted);
+	if (*lifted) {
+		if (suppress_save(st, &sup) == -1)
+			goto out;
+		if (audit_append(st, line.buf) < 0)
+			goto out;
+	}
+	rc = 0;
+out:
+	suppress_free(&sup);
+	sb_free(&line);
+	return rc;
+}
