@@ -244,10 +244,16 @@ apply_setting(struct merge_config *c, char *key, char *val)
 		for (size_t i = 0; i < t->nblocked; i++)
 			if (strcmp(t->blocked[i], val) == 0)
 				t->blocked[i][0] = '\0';
-	} else if (strcmp(key, "max-records") == 0) {
-		c->max_records = strtoull(val, NULL, 10);
-	} else if (strcmp(key, "max-merges") == 0) {
-		c->max_merges = strtoull(val, NULL, 10);
+	} else if (strcmp(key, "max-records") == 0 || strcmp(key, "max-merges") == 0) {
+		char *end;
+		unsigned long long n = strtoull(val, &end, 10);
+
+		if (end == val || *end || n == 0 || val[0] == '-')
+			return cdp_seterr("%s wants a positive number, not '%s'", key, val);
+		if (key[4] == 'r')
+			c->max_records = n;
+		else
+			c->max_merges = n;
 	} else if (strcmp(key, "order-events") == 0) {
 		split_list(&c->order_events, &c->norder_events, val);
 	} else if (strcmp(key, "revenue") == 0) {
@@ -1057,7 +1063,7 @@ static int
 consent_value(const char *s)
 {
 	static const char *const yes[] = { "true", "yes", "y", "1", "subscribed", "opted_in",
-		"opt-in", "optin", "confirmed", "granted", NULL };
+		"opt-in", "optin", "granted", NULL };
 	static const char *const no[] = { "false", "no", "n", "0", "unsubscribed", "opted_out",
 		"opt-out", "optout", "cleaned", "bounced", "denied", "revoked", NULL };
 
@@ -1322,7 +1328,9 @@ process_segment(struct engine *g, struct segment *s, const struct mentry *batch,
 			v = cell_text(&cons[k], r, &tmp, &len);
 			yes = consent_value(v);
 			/* the latest word counts; untimed rows yield to timed ones */
-			if (yes >= 0 && (p->consent < 0 || t >= p->consent_t)) {
+			if (yes < 0)
+				continue;	/* not a word about consent: ask the next column */
+			if (p->consent < 0 || t >= p->consent_t) {
 				p->consent = (int8_t)yes;
 				p->consent_t = t;
 			}
@@ -1439,6 +1447,7 @@ state_load(struct engine *g)
 			snprintf(key, sizeof key, "%lld", (long long)pid->iv[r]);
 			strmap_put(&byid, key, strlen(key), (long)pi);
 			p->nrec = (uint64_t)cell_int(recs, r, 0);
+			p->nmerges = (uint32_t)cell_int(COL("_merges"), r, 0);
 			p->nevt = (uint64_t)cell_int(evts, r, 0);
 			p->nord = (uint64_t)cell_int(ords, r, 0);
 			p->revenue = rev && !colvec_isnull(rev, r) ? (rev->type == CT_DEC ?
@@ -1489,6 +1498,20 @@ state_load(struct engine *g)
 				uint32_t attr = dict_index(&g->attrs, &g->attr_names, &g->nattr, name, strlen(name));
 
 				golden_offer(g, pi, attr, val, len, cell_int(&v[ti], r, NO_TIME), "", NO_OFF);
+				/* a loaded value keeps the rank or votes it had won with */
+				snprintf(tname, sizeof tname, "_r:%s", name);
+				int ri = segment_col_index(s, tname);
+
+				for (uint32_t x = g->p[pi].attrs; x != NONE; x = g->an[x].next) {
+					if (g->an[x].attr != attr)
+						continue;
+					if (ri >= 0 && !colvec_isnull(&v[ri], r))
+						g->an[x].rank = (int32_t)v[ri].iv[r];
+					snprintf(tname, sizeof tname, "_v:%s", name);
+					ri = segment_col_index(s, tname);
+					if (ri >= 0 && !colvec_isnull(&v[ri], r))
+						g->an[x].votes = (uint32_t)v[ri].iv[r];
+				}
 			}
 		}
 #undef COL
@@ -1693,8 +1716,8 @@ write_profiles(struct engine *g, struct output *out)
 
 	for (size_t start = 0; start < nroots || start == 0; start += SEG_MAX_ROWS) {
 		size_t end = nroots - start > SEG_MAX_ROWS ? start + SEG_MAX_ROWS : nroots;
-		size_t nfix = 16, ncols = 0, k;
-		size_t cap = nfix + c->ntypes + 2 * g->nattr + 2 * g->nevent + 1;
+		size_t nfix = 17, ncols = 0, k;
+		size_t cap = nfix + c->ntypes + 3 * g->nattr + 2 * g->nevent + 1;
 		struct colvec *v = xcalloc(cap, sizeof *v);
 		struct segcol_in *in = xcalloc(cap, sizeof *in);
 		char **names = xcalloc(cap, sizeof *names);
@@ -1765,6 +1788,10 @@ write_profiles(struct engine *g, struct output *out)
 			else
 				colvec_push_null(ccons);
 		}
+		struct colvec *cmerges = ADD("_merges", CT_INT);
+
+		for (size_t i = start; i < end; i++)
+			colvec_push_int(cmerges, g->p[roots[i]].nmerges);
 		ccons_t = ADD("_t:email_consent", CT_TIME);
 		for (size_t i = start; i < end; i++) {
 			const struct prof *p = &g->p[roots[i]];
@@ -1834,6 +1861,24 @@ write_profiles(struct engine *g, struct output *out)
 					push_time(ct, times[i]);
 				else
 					colvec_push_null(ct);
+			}
+			/* what the next incremental run needs to decide alike */
+			const struct golden_rule *gr = golden_rule_for(c, g->attr_names[a]);
+
+			if (gr && gr->how != GOLDEN_LATEST) {
+				snprintf(tname, sizeof tname, "_%c:%s", gr->how == GOLDEN_SOURCE ? 'r' : 'v',
+				    g->attr_names[a]);
+				struct colvec *cr = ADD(tname, CT_INT);
+
+				for (size_t i = start; i < end; i++) {
+					uint32_t x = node[a * (end - start) + (i - start)];
+
+					if (x == NONE)
+						colvec_push_null(cr);
+					else
+						colvec_push_int(cr, gr->how == GOLDEN_SOURCE ? g->an[x].rank :
+						    (int64_t)g->an[x].votes);
+				}
 			}
 		}
 		free(node);
@@ -2215,11 +2260,12 @@ merge_explain(struct store *st, const struct merge_config *c, const char *what, 
 
 	if (mergemap_load(st, &mm) < 0)
 		return -1;
-	pid = strtoll(what, &end, 10);
-	if (*end || pid <= 0)
-		pid = explain_lookup(st, &mm, what);
-	else
-		pid = mergemap_resolve(&mm, pid);
+	/* An identifier first: loyalty cards and phones are digits too. */
+	pid = explain_lookup(st, &mm, what);
+	if (pid == 0) {
+		pid = strtoll(what, &end, 10);
+		pid = *end || pid <= 0 ? 0 : mergemap_resolve(&mm, pid);
+	}
 	if (pid <= 0) {
 		mergemap_free(&mm);
 		return pid < 0 ? -1 : cdp_seterr("'%s' is no profile id and no known identifier", what);

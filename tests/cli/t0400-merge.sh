@@ -157,6 +157,29 @@ EV
 }
 
 check "merge: five device ids a week - limits within a time window" test_device_limit_within_a_window
+test_source_priority_same_incremental_and_rebuild() {
+	printf 'email,name,updated_at\na@example.com,Ann,2024-01-01T00:00:00Z\n' > crm.csv
+	printf 'email,name,updated_at\na@example.com,Annie,2024-06-01T00:00:00Z\n' > nl.csv
+	cdp-import -q crm.csv
+	mkdir -p "$CDP_STORE"
+	printf 'golden name = source-priority crm, nl\n' > "$CDP_STORE/merge.conf"
+	cdp-merge -q
+	cdp-import -q nl.csv
+	cdp-merge -q
+	cdp-store dump --table profiles --format jsonl | jq -e '.name == "Ann"'
+	cdp-merge -q --rebuild
+	cdp-store dump --table profiles --format jsonl | jq -e '.name == "Ann"'
+}
+
+test_order_status_is_not_consent() {
+	printf 'email,status,amount,order_date\no@example.com,confirmed,5.00,2024-01-01T00:00:00Z\n' > o.csv
+	cdp-import -q --event order o.csv
+	cdp-merge -q
+	cdp-store dump --table profiles --format jsonl | jq -e 'has("email_consent") | not'
+}
+
+check "merge: source priority decides alike incrementally and on --rebuild" test_source_priority_same_incremental_and_rebuild
+check "merge: an order's status column grants no e-mail consent" test_order_status_is_not_consent
 check "merge: a chain of shared e-mail and phone makes one profile" test_chain_links_three_records
 check "merge: case and space variants of an e-mail link" test_case_and_space_variants_link
 check "merge: national and international phone forms link" test_national_and_international_phones_link
