@@ -368,6 +368,35 @@ is_live_file(const struct store *st, const char *name)
 	return 0;
 }
 
+/*
+ * Overwrite a file with zeros before it is unlinked: a segment no
+ * manifest names may be one cdp-forget erased, and its bytes must not
+ * stay on disk.  Best effort: on copy-on-write file systems the old
+ * blocks may survive (see cdp-forget(1)).
+ */
+static void
+wipe_file(const char *path)
+{
+	static const char zeros[65536];
+	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	struct stat sb;
+
+	if (fd < 0)
+		return;
+	if (fstat(fd, &sb) == 0) {
+		for (off_t off = 0; off < sb.st_size;) {
+			size_t n = sb.st_size - off > (off_t)sizeof zeros ? sizeof zeros : (size_t)(sb.st_size - off);
+			ssize_t w = pwrite(fd, zeros, n, off);
+
+			if (w <= 0)
+				break;
+			off += w;
+		}
+		fsync(fd);
+	}
+	close(fd);
+}
+
 /* Remove what a killed writer left: temporaries and unnamed segments. */
 static void
 cleanup(struct store *st)
@@ -384,6 +413,7 @@ cleanup(struct store *st)
 		    (strncmp(n, "seg-", 4) == 0 && !is_live_file(st, n))) {
 			char *p = store_path(st, n);
 
+			wipe_file(p);
 			unlink(p);
 			free(p);
 		}
