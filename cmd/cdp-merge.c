@@ -91,15 +91,9 @@ main(int argc, char *argv[])
 		case OPT_CONFIG:
 			print_config = 1;
 			break;
-		case OPT_WAIT: {
-			char *end;
-			long w = strtol(optarg, &end, 10);
-
-			if (*end || w < 0)
-				cdp_die(CDP_EXIT_USAGE, "--wait wants a number of seconds, not '%s'", optarg);
-			so.wait = (int)w;
+		case OPT_WAIT:
+			so.wait = cdp_wait_seconds(optarg);
 			break;
-		}
 		case OPT_NOWAIT:
 			so.wait = 0;
 			break;

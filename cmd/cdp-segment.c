@@ -440,15 +440,9 @@ main(int argc, char *argv[])
 		case OPT_DELETE:
 			del = optarg;
 			break;
-		case OPT_WAIT: {
-			char *end;
-			long w = strtol(optarg, &end, 10);
-
-			if (*end || w < 0 || end == optarg)
-				cdp_die(CDP_EXIT_USAGE, "--wait wants a number of seconds, not '%s'", optarg);
-			so.wait = (int)w;
+		case OPT_WAIT:
+			so.wait = cdp_wait_seconds(optarg);
 			break;
-		}
 		case OPT_HELP:
 			help();
 			break;

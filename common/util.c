@@ -88,6 +88,17 @@ cdp_close_stdout(void)
 	}
 }
 
+int
+cdp_wait_seconds(const char *arg)
+{
+	char *end;
+	long w = strtol(arg, &end, 10);
+
+	if (end == arg || *end || w < 0 || w > 86400 * 366)
+		cdp_die(CDP_EXIT_USAGE, "--wait wants a number of seconds, not '%s'", arg);
+	return (int)w;
+}
+
 void
 cdp_print_version(void)
 {

@@ -45,6 +45,9 @@ const char *cdp_err(void);
 /* Close stdout and die if anything written to it was lost. */
 void cdp_close_stdout(void);
 
+/* The seconds of a writer's --wait option; dies with a usage error otherwise. */
+int cdp_wait_seconds(const char *arg);
+
 /* Print "prog version" and exit 0: every program's --version. */
 void cdp_print_version(void) __attribute__((noreturn));
 
