@@ -178,6 +178,40 @@ dec_parse(const char *s, size_t n, int64_t *out)
 	return 0;
 }
 
+int
+colvec_number(const struct colvec *v, size_t i, double *out)
+{
+	char buf[64], *end;
+	size_t len;
+	const char *s;
+
+	switch (v->type) {
+	case CT_INT:
+		*out = (double)v->iv[i];
+		return 0;
+	case CT_DEC:
+		*out = dec_to_double(v->iv[i]);
+		return 0;
+	case CT_STR:
+		s = colvec_str(v, i, &len);
+		if (len == 0 || len >= sizeof buf)
+			return -1;
+		memcpy(buf, s, len);
+		buf[len] = '\0';
+		/* "34,90": a decimal comma when there is no point */
+		if (!strchr(buf, '.')) {
+			char *comma = strchr(buf, ',');
+
+			if (comma && !strchr(comma + 1, ','))
+				*comma = '.';
+		}
+		*out = strtod(buf, &end);
+		return *end == '\0' ? 0 : -1;
+	default:
+		return -1;
+	}
+}
+
 void
 colvec_format(const struct colvec *v, size_t i, struct strbuf *out)
 {

@@ -84,6 +84,13 @@ int dec_parse(const char *s, size_t n, int64_t *out);
 /* Parse a canonical integer ("0", "-7", no leading zeros); -1 otherwise. */
 int int_parse(const char *s, size_t n, int64_t *out);
 
+/*
+ * Row i as a number: integers and decimals as they are, strings when
+ * they hold a number ("34,90" with a decimal comma too).  -1 otherwise.
+ * cdp-merge's revenue and cdp-report's use this one reading.
+ */
+int colvec_number(const struct colvec *v, size_t i, double *out);
+
 /* Append the text of row i (which must not be null). */
 void colvec_format(const struct colvec *v, size_t i, struct strbuf *out);
 

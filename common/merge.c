@@ -1077,40 +1077,6 @@ consent_value(const char *s)
 }
 
 static int
-number_value(const struct colvec *v, size_t r, double *out)
-{
-	char buf[64], *end;
-	size_t len;
-	const char *s;
-
-	switch (v->type) {
-	case CT_INT:
-		*out = (double)v->iv[r];
-		return 0;
-	case CT_DEC:
-		*out = dec_to_double(v->iv[r]);
-		return 0;
-	case CT_STR:
-		s = colvec_str(v, r, &len);
-		if (len == 0 || len >= sizeof buf)
-			return -1;
-		memcpy(buf, s, len);
-		buf[len] = '\0';
-		/* "34,90": a decimal comma when there is no point */
-		if (!strchr(buf, '.')) {
-			char *comma = strchr(buf, ',');
-
-			if (comma && !strchr(comma + 1, ','))
-				*comma = '.';
-		}
-		*out = strtod(buf, &end);
-		return *end == '\0' ? 0 : -1;
-	default:
-		return -1;
-	}
-}
-
-static int
 has_name(char **names, size_t n, const char *name)
 {
 	for (size_t i = 0; i < n; i++)
@@ -1310,7 +1276,7 @@ process_segment(struct engine *g, struct segment *s, const struct mentry *batch,
 					tmin(&p->first_order, t);
 					tmax(&p->last_order, t);
 					for (size_t k = 0; k < nrev; k++) {
-						if (!colvec_isnull(&rev[k], r) && number_value(&rev[k], r, &amount) == 0) {
+						if (!colvec_isnull(&rev[k], r) && colvec_number(&rev[k], r, &amount) == 0) {
 							p->revenue += amount;
 							break;
 						}
@@ -1634,31 +1600,6 @@ push_dec2(struct colvec *v, double x)
 }
 
 static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* Quintile score 1..5 of x among sorted values (ties score alike). */
-static int
-quintile(const double *sorted, size_t n, double x)
-{
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (sorted[mid] < x)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return 1 + (int)(lo * 5 / n);
-}
-
-static int
 write_profiles(struct engine *g, struct output *out)
 {
 	const struct merge_config *c = g->c;
@@ -1692,9 +1633,9 @@ write_profiles(struct engine *g, struct output *out)
 		freq[k] = (double)p->nord;
 		mon[k++] = p->revenue;
 	}
-	qsort(rec, nord, sizeof *rec, cmp_double);
-	qsort(freq, nord, sizeof *freq, cmp_double);
-	qsort(mon, nord, sizeof *mon, cmp_double);
+	qsort(rec, nord, sizeof *rec, double_cmp);
+	qsort(freq, nord, sizeof *freq, double_cmp);
+	qsort(mon, nord, sizeof *mon, double_cmp);
 	/* Identifier values per profile: counting sort of idents by root. */
 	idcount = xcalloc(g->np + 1, sizeof *idcount);
 	idlists = xcalloc(g->np + 1, sizeof *idlists);
@@ -1768,9 +1709,9 @@ write_profiles(struct engine *g, struct output *out)
 			push_time(cfo, p->first_order);
 			push_time(clo, p->last_order);
 			if (p->nord) {
-				int r = quintile(rec, nord, (double)p->last_order);
-				int f = quintile(freq, nord, (double)p->nord);
-				int m = quintile(mon, nord, p->revenue);
+				int r = quintile_score(rec, nord, (double)p->last_order);
+				int f = quintile_score(freq, nord, (double)p->nord);
+				int m = quintile_score(mon, nord, p->revenue);
 				char score[4] = { (char)('0' + r), (char)('0' + f), (char)('0' + m), 0 };
 
 				colvec_push_int(crr, r);

@@ -269,39 +269,6 @@ col_put(struct colvec *v)
 }
 
 static int
-num_value(const struct colvec *v, size_t r, double *out)
-{
-	char buf[64], *end;
-	size_t len;
-	const char *s;
-
-	switch (v->type) {
-	case CT_INT:
-		*out = (double)v->iv[r];
-		return 0;
-	case CT_DEC:
-		*out = dec_to_double(v->iv[r]);
-		return 0;
-	case CT_STR:
-		s = colvec_str(v, r, &len);
-		if (len == 0 || len >= sizeof buf)
-			return -1;
-		memcpy(buf, s, len);
-		buf[len] = '\0';
-		if (!strchr(buf, '.')) {
-			char *comma = strchr(buf, ',');
-
-			if (comma && !strchr(comma + 1, ','))
-				*comma = '.';
-		}
-		*out = strtod(buf, &end);
-		return *end ? -1 : 0;
-	default:
-		return -1;
-	}
-}
-
-static int
 in_list(char **list, size_t n, const char *s)
 {
 	for (size_t i = 0; i < n; i++)
@@ -753,7 +720,7 @@ scan_segment(struct ctx *c, struct scan *sc, struct segment *s)
 				double amount = 0;
 
 				for (size_t k = 0; k < nrev; k++)
-					if (!colvec_isnull(&vrev[k], r) && num_value(&vrev[k], r, &amount) == 0)
+					if (!colvec_isnull(&vrev[k], r) && colvec_number(&vrev[k], r, &amount) == 0)
 						break;
 				GROW(sc->ord, sc->nord, sc->capord);
 				sc->ord[sc->nord].t = t;
@@ -1498,31 +1465,6 @@ report_cohorts(struct ctx *c, struct report *r)
 /* ---- rfm ----------------------------------------------------------------- */
 
 static int
-cmp_double(const void *a, const void *b)
-{
-	double x = *(const double *)a, y = *(const double *)b;
-
-	return (x > y) - (x < y);
-}
-
-/* Quintile score 1..5 of x among sorted values, ties alike (as cdp-merge). */
-static int
-quintile(const double *sorted, size_t n, double x)
-{
-	size_t lo = 0, hi = n;
-
-	while (lo < hi) {
-		size_t mid = (lo + hi) / 2;
-
-		if (sorted[mid] < x)
-			lo = mid + 1;
-		else
-			hi = mid;
-	}
-	return 1 + (int)(lo * 5 / n);
-}
-
-static int
 report_rfm(struct ctx *c, struct report *r)
 {
 	const struct report_opts *o = c->o;
@@ -1567,18 +1509,18 @@ report_rfm(struct ctx *c, struct report *r)
 		sfreq[k] = (double)cnt[k];
 		smon[k] = rev[k];
 	}
-	sort_any(srec, np, sizeof *srec, cmp_double);
-	sort_any(sfreq, np, sizeof *sfreq, cmp_double);
-	sort_any(smon, np, sizeof *smon, cmp_double);
+	sort_any(srec, np, sizeof *srec, double_cmp);
+	sort_any(sfreq, np, sizeof *sfreq, double_cmp);
+	sort_any(smon, np, sizeof *smon, double_cmp);
 	for (size_t k = 0; k < np; k++) {
 		int rr, ff, mm, cell;
 		size_t g;
 
 		if (!in_scope(c, who[k]))
 			continue;
-		rr = quintile(srec, np, (double)last[k]);
-		ff = quintile(sfreq, np, (double)cnt[k]);
-		mm = quintile(smon, np, rev[k]);
+		rr = quintile_score(srec, np, (double)last[k]);
+		ff = quintile_score(sfreq, np, (double)cnt[k]);
+		mm = quintile_score(smon, np, rev[k]);
 		cell = (rr - 1) * 25 + (ff - 1) * 5 + (mm - 1);
 		cellp[cell]++;
 		cellrev[cell] += rev[k];

@@ -495,6 +495,30 @@ strmap_free(struct strmap *m)
 }
 
 int
+double_cmp(const void *a, const void *b)
+{
+	double x = *(const double *)a, y = *(const double *)b;
+
+	return (x > y) - (x < y);
+}
+
+int
+quintile_score(const double *sorted, size_t n, double x)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = (lo + hi) / 2;
+
+		if (sorted[mid] < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 1 + (int)(lo * 5 / n);
+}
+
+int
 utf8_valid(const unsigned char *s, size_t n)
 {
 	size_t i = 0;

@@ -125,6 +125,14 @@ long strmap_get(const struct strmap *m, const char *key, size_t len);
 long strmap_put(struct strmap *m, const char *key, size_t len, long value);
 void strmap_free(struct strmap *m);
 
+/* qsort comparison of doubles. */
+int double_cmp(const void *a, const void *b);
+/*
+ * Quintile score 1..5 of x among n sorted values; equal values score
+ * alike.  The RFM scores of cdp-merge and cdp-report both come from it.
+ */
+int quintile_score(const double *sorted, size_t n, double x);
+
 int utf8_valid(const unsigned char *s, size_t n);
 /* Lower-case ASCII letters in place. */
 void ascii_lower(char *s, size_t n);
