@@ -16,7 +16,7 @@ check() {
 	name=$1
 	shift
 	n=$((n + 1))
-	rm -rf "$T/store" "$T/w"
+	rm -rf "$T/store" "$T/w" "$T/skip"
 	mkdir -p "$T/w"
 	# Not inside "if" or "&&": there the shell ignores set -e, and a
 	# test would pass whenever its last command did.
@@ -24,6 +24,8 @@ check() {
 	rc=$?
 	if [ "$rc" -eq 0 ]; then
 		echo "ok $n - $name"
+	elif [ "$rc" -eq 77 ] && [ -s "$T/skip" ]; then
+		echo "ok $n - $name # SKIP $(cat "$T/skip")"
 	else
 		echo "not ok $n - $name"
 		sed 's/^/#   /' "$T/log" | tail -n 25
@@ -42,6 +44,36 @@ expect_status() {
 		echo "expected exit status $want, got $got: $*" >&2
 		return 1
 	fi
+}
+
+# refute_grep GREP-ARGS...: fail when grep finds what must not be there
+# (or cannot read its input).  A plain "! grep" asserts nothing under
+# "set -e" unless it is a function's last command; this always can.
+refute_grep() {
+	set +e
+	grep -q "$@"
+	got=$?
+	set -e
+	case $got in
+	1) return 0 ;;
+	0) echo "refute_grep: found what must not be there: grep $*" >&2 ;;
+	*) echo "refute_grep: grep failed with status $got: grep $*" >&2 ;;
+	esac
+	return 1
+}
+
+# skip [--required] REASON: stop this test and count it as skipped, not
+# passed.  A required check (one CI must run) fails instead under CI=true.
+skip() {
+	if [ "$1" = --required ]; then
+		shift
+		if [ "${CI:-}" = true ]; then
+			echo "required check could not run under CI: $*" >&2
+			exit 1
+		fi
+	fi
+	echo "$*" > "$T/skip"
+	exit 77
 }
 
 done_testing() {
