@@ -203,13 +203,10 @@ test_random_kills_leave_before_or_after() {
 		kill_random jsonl "$KILL_ROUNDS" "$T/base-import" cdp-import -q "$w/events.jsonl"
 		kill_random merge2 "$KILL_ROUNDS" "$T/base-merge" cdp-merge -q
 		kill_every jsonl-at "$T/base-import" cdp-import -q "$w/events.jsonl"
-		# cdp-forget is being written alongside; test it once it exists.
-		if [ -x "$CDP_BIN/cdp-forget" ]; then
-			kill_random forget "$KILL_ROUNDS" "$T/base-import" \
-			    cdp-forget --email base-7@example.com --reference t0800
-			kill_every forget-at "$T/base-import" \
-			    cdp-forget --email base-8@example.com --reference t0800
-		fi
+		kill_random forget "$KILL_ROUNDS" "$T/base-import" \
+		    cdp-forget --email base-7@example.com --reference t0800
+		kill_every forget-at "$T/base-import" \
+		    cdp-forget --email base-8@example.com --reference t0800
 	) &
 	p2=$!
 	r1=0 r2=0
