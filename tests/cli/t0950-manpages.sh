@@ -40,7 +40,7 @@ function unmdoc(s) {
 	return s
 }'
 
-# The shell-level part shared by both extractors: joining a command's
+# The awk functions both extractors share: joining a command's
 # lines and writing it with its expected status.
 EMIT='
 # open(s): 1 while s is not a whole command: a quote left open, or a
@@ -276,15 +276,18 @@ PRELUDE='x() {
 }
 '
 
-# run_example PAGE FILE: one example in its page's scratch directory;
-# CDP_STORE carries over to the page's next example.
+# run_example PAGE FILE: one example in its page's scratch directory.
 run_example() {
 	w=$T/pages/$1
 	cd "$w"
 	{
 		echo "$PRELUDE"
 		sed -E 's#(^|[ =<>])/(var|etc|srv|backup)/#\1$ROOT/\2/#g' "$2"
-		echo 'printf "%s\n" "$CDP_STORE" > "$W/.store"'
+		# an exported store is the reader's for the rest of the page; a
+		# crontab's assignment is not
+		if grep -q '^export CDP_STORE=' "$2"; then
+			echo 'printf "%s\n" "$CDP_STORE" > "$W/.store"'
+		fi
 	} > "$w/.example.sh"
 	PAGE=$1 W=$w ROOT=$w/root HOME=$w/home CDP_STORE=$(cat "$w/.store") BASH_ENV= \
 	    bash -o pipefail "$w/.example.sh" > "$w/.out" 2> "$w/.err" || {
