@@ -49,6 +49,7 @@ help(void)
 	    "      --purpose P          email, ads, analytics or none: only profiles whose\n"
 	    "                           consent allows it (a preset applies its own)\n"
 	    "      --tag NAME           mailchimp: the segment's name, as a tag\n"
+	    "      --segment NAME       the same as --tag\n"
 	    "      --removals FILE      presets: write removals (-ID) to FILE\n"
 	    "      --records            the records of the profiles (access requests)\n"
 	    "  -q, --quiet              no summary on stderr\n"

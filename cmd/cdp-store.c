@@ -29,7 +29,7 @@ help(void)
 	printf("usage: cdp-store [-s STORE] COMMAND [options]\n"
 	    "Look after a cdp store.\n\n"
 	    "  info                     batches, segments, columns, sizes and compression\n"
-	    "  verify [-v]              check every manifest entry and every checksum\n"
+	    "  verify [-v|--verbose]    check every manifest entry and every checksum\n"
 	    "         --absent VALUE    also prove VALUE occurs in no file of the store\n"
 	    "  dump                     print rows back (default: all records as CSV)\n"
 	    "         --format F        csv, tsv or jsonl\n"

@@ -74,6 +74,9 @@ test_new_import_merges_existing_profiles_older_id_survives() {
 	cdp-store dump --table merges --format csv | grep -q "^$p2,$p1,"
 }
 
+# Too few profiles and amounts to hit the rounding of money (issue 13:
+# 562.30 / 4 gave 140.57 incrementally, 140.58 on --rebuild); the test
+# with many profiles and such amounts comes with the integer-money fix.
 test_incremental_equals_rebuild() {
 	printf 'customer_id,email,phone,city\nC1,a@example.com,030 1,Berlin\nC2,b@example.com,030 2,Hamburg\n' > a.csv
 	printf 'email,phone,city\nA@example.com,,Potsdam\nc@example.com,030 2,Köln\n' > b.csv

@@ -203,13 +203,10 @@ test_random_kills_leave_before_or_after() {
 		kill_random jsonl "$KILL_ROUNDS" "$T/base-import" cdp-import -q "$w/events.jsonl"
 		kill_random merge2 "$KILL_ROUNDS" "$T/base-merge" cdp-merge -q
 		kill_every jsonl-at "$T/base-import" cdp-import -q "$w/events.jsonl"
-		# cdp-forget is being written alongside; test it once it exists.
-		if [ -x "$CDP_BIN/cdp-forget" ]; then
-			kill_random forget "$KILL_ROUNDS" "$T/base-import" \
-			    cdp-forget --email base-7@example.com --reference t0800
-			kill_every forget-at "$T/base-import" \
-			    cdp-forget --email base-8@example.com --reference t0800
-		fi
+		kill_random forget "$KILL_ROUNDS" "$T/base-import" \
+		    cdp-forget --email base-7@example.com --reference t0800
+		kill_every forget-at "$T/base-import" \
+		    cdp-forget --email base-8@example.com --reference t0800
 	) &
 	p2=$!
 	r1=0 r2=0
@@ -522,9 +519,8 @@ test_limits_bounded_time_and_memory() {
 	bounded cdp-import -q nonl.jsonl
 	cdp-store dump --format jsonl | grep -q '"_message_id":"nonl"'
 	printf 'just-a-header' >h.csv
-	rc=0
-	bounded cdp-import -q h.csv 2>err || rc=$?
-	test "$rc" -lt 64
+	bounded cdp-import -q h.csv
+	cdp-store info | grep -q '^[0-9]* *h *person *csv *0 *0 '
 
 	# An object nested ten thousand deep, then a good line.
 	awk 'BEGIN {
@@ -549,10 +545,15 @@ test_limits_bounded_time_and_memory() {
 }
 
 test_full_file_system_changes_nothing() {
-	mkdir m
+	mkdir -p m
 	if ! mount -t tmpfs -o size=2m tmpfs m 2>/dev/null; then
-		echo "# skip: cannot mount a tmpfs here"
-		return 0
+		# Not root: a user and mount namespace of its own lets this
+		# test mount the tmpfs anyway (where the kernel allows them).
+		if [ -z "${T0800_NS:-}" ] && unshare -rm true 2>/dev/null; then
+			exec unshare -rm env T0800_NS=1 T0800_RUN=test_full_file_system_changes_nothing \
+			    T0800_T="$T" sh "$SELF"
+		fi
+		skip --required "cannot mount a tmpfs (needs root or unshare -rm)"
 	fi
 	trap 'umount "$T/w/m" 2>/dev/null' EXIT
 	people 100 a- >a.csv
@@ -641,10 +642,11 @@ test_every_failed_write_or_fsync_changes_nothing() {
 	done
 }
 
-# lib.sh's check runs a test inside "if (...)", where the shell ignores
-# set -e, so a failing command in the middle of a test would go
-# unnoticed.  Each test here runs in a fresh shell instead, with set -e
-# in force, in the directory and store check prepared.
+# Each test here runs in a fresh shell (this file again, with T0800_RUN
+# naming the test), with set -e in force, in the directory and store
+# check prepared: its traps (the tmpfs test's umount), exports and
+# background jobs stay its own, and the tmpfs test can re-run itself in
+# a mount namespace (unshare -rm) when it cannot mount as it is.
 if [ -n "${T0800_RUN:-}" ]; then
 	trap - EXIT INT TERM
 	rm -rf "$T"
