@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -50,7 +51,7 @@ static const char *const role_aliases[ROLE_COUNT][24] = {
 		"contexttraitsemail", "useremail", "customeremail", "propertiesemail", NULL },
 	[ROLE_PHONE] = { "phone", "phonenumber", "mobile", "mobilephone", "mobilenumber",
 		"telephone", "tel", "cell", "cellphone", "telefon", "handy", "traitsphone",
-		"contexttraitsphone", NULL },
+		"contexttraitsphone", "defaultaddressphone", "billingphone", NULL },
 	[ROLE_CUSTOMER_ID] = { "customerid", "userid", "customernumber", "customerno",
 		"clientid", "contactid", "accountid", "kundennummer", "kundennr", NULL },
 	[ROLE_ANONYMOUS_ID] = { "anonymousid", "deviceid", "cookieid", "visitorid", "anonid",
@@ -170,12 +171,27 @@ struct importer {
 	const char **fname;		/* field names seen at each position */
 	int *fidx;			/* ... and their columns */
 	size_t fcache;
+	struct field *xfields;		/* a record with the mapping's set columns */
+	size_t xcap;
+	struct strbuf group_last;	/* group value of the last row taken */
+	int have_group;
 };
+
+/* The name a mapping's rename rule gives an input column, else name. */
+static const char *
+renamed(const struct import_opts *o, const char *name)
+{
+	for (size_t i = 0; i < o->nrenames; i++)
+		if (strcmp(o->renames[i].column, name) == 0)
+			return o->renames[i].value;
+	return name;
+}
 
 static struct acol *
 col_get(struct importer *im, const char *name)
 {
 	long idx = strmap_get(&im->colmap, name, strlen(name));
+	const char *stored;
 	struct acol *c;
 
 	if (idx >= 0)
@@ -189,22 +205,27 @@ col_get(struct importer *im, const char *name)
 	c = &im->cols[im->ncols];
 	memset(c, 0, sizeof *c);
 	c->input_name = xstrdup(name);
-	if (name[0] == '_') {
-		c->name = xmalloc(strlen(name) + 2);
+	stored = renamed(im->o, name);
+	if (stored[0] == '_') {
+		c->name = xmalloc(strlen(stored) + 2);
 		c->name[0] = '_';
-		strcpy(c->name + 1, name);
+		strcpy(c->name + 1, stored);
 	} else {
-		c->name = xstrdup(name);
+		c->name = xstrdup(stored);
 	}
 	c->role = -1;
 	for (int r = 0; r < ROLE_COUNT; r++) {
-		if (im->o->map[r] && strcmp(im->o->map[r], name) == 0) {
+		if (im->o->map[r] && (strcmp(im->o->map[r], name) == 0 ||
+		    strcmp(im->o->map[r], stored) == 0)) {
 			c->role = r;
 			c->rank = -1;	/* explicit beats any guess */
 		}
 	}
 	if (c->role < 0 && !(im->o->dedupe_key && strcmp(im->o->dedupe_key, name) == 0)) {
 		int r = role_guess(name, im->json, &c->rank);
+
+		if (r < 0 && stored != name)
+			r = role_guess(stored, im->json, &c->rank);
 
 		/* a role given with --map takes no guessed columns */
 		if (r >= 0 && !im->o->map[r])
@@ -717,6 +738,91 @@ take_record(struct importer *im, const struct record *rec)
 	return 0;
 }
 
+static const struct field *
+field_named(const struct record *rec, const char *name)
+{
+	for (size_t i = 0; i < rec->nfields; i++)
+		if (strcmp(rec->fields[i].name, name) == 0)
+			return &rec->fields[i];
+	return NULL;
+}
+
+/* Does the comma-separated list hold s (any case, spaces trimmed)? */
+static int
+list_has(const char *list, const char *s, size_t len)
+{
+	trim(&s, &len);
+	while (*list) {
+		size_t n = strcspn(list, ",");
+		const char *w = list;
+		size_t wl = n;
+
+		trim(&w, &wl);
+		if (wl == len && strncasecmp(w, s, len) == 0)
+			return 1;
+		list += n;
+		if (*list == ',')
+			list++;
+	}
+	return 0;
+}
+
+/*
+ * The mapping's row rules, then take_record(): a row a skip rule names
+ * is left out; a row continuing the previous row's group (a further
+ * line item of one Shopify order) is folded into it, so the order and
+ * its amount count once; set columns come first so they win over an
+ * input column of the same name.
+ */
+static int
+take_mapped(struct importer *im, const struct record *rec)
+{
+	const struct import_opts *o = im->o;
+	const struct field *g = NULL;
+	struct record x = *rec;
+	uint64_t before = im->stats->rows;
+	int r;
+
+	for (size_t i = 0; i < o->nskips; i++) {
+		const struct field *f = field_named(rec, o->skips[i].column);
+
+		if (f && f->kind != FK_NULL && list_has(o->skips[i].value, f->val, f->len)) {
+			im->stats->skipped++;
+			return 0;
+		}
+	}
+	if (o->group && (g = field_named(rec, o->group)) != NULL && g->len) {
+		if (im->have_group && g->len == im->group_last.len &&
+		    memcmp(g->val, im->group_last.buf, g->len) == 0) {
+			im->stats->grouped++;
+			return 0;
+		}
+	}
+	if (o->nsets) {
+		if (rec->nfields + o->nsets > im->xcap) {
+			im->xcap = (rec->nfields + o->nsets) * 2;
+			im->xfields = xreallocarray(im->xfields, im->xcap, sizeof *im->xfields);
+		}
+		for (size_t i = 0; i < o->nsets; i++) {
+			im->xfields[i].name = o->sets[i].column;
+			im->xfields[i].val = o->sets[i].value;
+			im->xfields[i].len = strlen(o->sets[i].value);
+			im->xfields[i].kind = FK_TEXT;
+		}
+		memcpy(im->xfields + o->nsets, rec->fields, rec->nfields * sizeof *rec->fields);
+		x.fields = im->xfields;
+		x.nfields = rec->nfields + o->nsets;
+	}
+	r = take_record(im, &x);
+	if (r == 0 && o->group && im->stats->rows > before) {
+		sb_reset(&im->group_last);
+		if (g && g->len)
+			sb_add(&im->group_last, g->val, g->len);
+		im->have_group = g && g->len;
+	}
+	return r;
+}
+
 /* Message ids already in the store, hashed, so replays are skipped. */
 static int
 load_message_ids(struct importer *im)
@@ -824,6 +930,8 @@ importer_free(struct importer *im)
 	free(im->pending);
 	free(im->fname);
 	free(im->fidx);
+	free(im->xfields);
+	sb_free(&im->group_last);
 }
 
 /* Where rejected rows go: --rejects, beside the input, or in the store. */
@@ -888,7 +996,8 @@ import_run(struct store *st, struct input *in, const struct import_opts *o,
 	im.kind = o->kind;
 	if (im.kind == KIND_AUTO) {
 		im.kind = KIND_PERSON;
-		if (o->event_name || o->map[ROLE_EVENT] || format == FORMAT_JSONL)
+		if (o->event_name || (o->map[ROLE_EVENT] && *o->map[ROLE_EVENT]) ||
+		    format == FORMAT_JSONL)
 			im.kind = KIND_EVENT;
 		if (csv) {
 			size_t n;
@@ -920,7 +1029,7 @@ import_run(struct store *st, struct input *in, const struct import_opts *o,
 			goto out;
 		if (r == READ_REJECT) {
 			write_reject(&im, rec.line, reason ? reason : "malformed record", rec.raw, rec.rawlen);
-		} else if (take_record(&im, &rec) < 0) {
+		} else if (take_mapped(&im, &rec) < 0) {
 			goto out;
 		}
 		if (o->progress && ((stats->rows + stats->rejects) & 0x3fff) == 0)
@@ -980,6 +1089,10 @@ import_run(struct store *st, struct input *in, const struct import_opts *o,
 	mentry_set(b, "rejects", "%llu", (unsigned long long)stats->rejects);
 	mentry_set(b, "duplicates", "%llu", (unsigned long long)stats->duplicates);
 	mentry_set(b, "suppressed", "%llu", (unsigned long long)stats->suppressed);
+	if (stats->skipped)
+		mentry_set(b, "skipped", "%llu", (unsigned long long)stats->skipped);
+	if (stats->grouped)
+		mentry_set(b, "grouped", "%llu", (unsigned long long)stats->grouped);
 	mentry_set(b, "bytes", "%llu", (unsigned long long)input_bytes(in));
 	/* A file none of whose rows got in may be imported again, fixed. */
 	if (stats->rows)
@@ -1076,12 +1189,58 @@ import_parse_delimiter(const char *v, unsigned char *out)
 	return 0;
 }
 
+static void
+rule_add(struct colrule **rules, size_t *n, const char *column, const char *value)
+{
+	for (size_t i = 0; i < *n; i++) {
+		if (strcmp((*rules)[i].column, column) == 0) {
+			set_str(&(*rules)[i].value, value);
+			return;
+		}
+	}
+	*rules = xreallocarray(*rules, *n + 1, sizeof **rules);
+	(*rules)[*n].column = xstrdup(column);
+	(*rules)[*n].value = xstrdup(value);
+	(*n)++;
+}
+
+/* "rename COLUMN", "set COLUMN", "skip COLUMN": rules about one column. */
+static int
+set_rule(struct import_opts *o, const char *key, const char *val)
+{
+	const char *col = strchr(key, ' ');
+
+	while (col && *col == ' ')
+		col++;
+	if (!col || !*col)
+		return cdp_seterr("'%s' wants a column: '%s COLUMN = VALUE'", key, key);
+	if (strncmp(key, "rename ", 7) == 0) {
+		if (!*val)
+			return cdp_seterr("rename %s: the new name is empty", col);
+		rule_add(&o->renames, &o->nrenames, col, val);
+	} else if (strncmp(key, "set ", 4) == 0) {
+		if (!*val)
+			return cdp_seterr("set %s: the value is empty", col);
+		rule_add(&o->sets, &o->nsets, col, val);
+	} else {
+		if (!*val)
+			return cdp_seterr("skip %s: no values to skip", col);
+		rule_add(&o->skips, &o->nskips, col, val);
+	}
+	return 0;
+}
+
 int
 import_set_option(struct import_opts *o, const char *key, const char *val)
 {
 	int role;
 
-	if (strcmp(key, "source") == 0) {
+	if (strncmp(key, "rename ", 7) == 0 || strncmp(key, "set ", 4) == 0 ||
+	    strncmp(key, "skip ", 5) == 0) {
+		return set_rule(o, key, val);
+	} else if (strcmp(key, "group") == 0) {
+		set_str(&o->group, val);
+	} else if (strcmp(key, "source") == 0) {
 		set_str(&o->source, val);
 	} else if (strcmp(key, "kind") == 0) {
 		if (strcmp(val, "person") == 0)
@@ -1136,42 +1295,68 @@ import_set_option(struct import_opts *o, const char *key, const char *val)
 	return 0;
 }
 
+/* One line of a mapping: "key = value"; the value may be empty. */
+static int
+mapping_line(struct import_opts *o, const char *where, unsigned long lineno, char *line)
+{
+	char *p = strip(line), *eq;
+
+	if (*p == '#' || *p == '\0')
+		return 0;
+	eq = strchr(p, '=');
+	if (!eq)
+		return cdp_seterr("%s:%lu: expected 'key = value'", where, lineno);
+	*eq = '\0';
+	if (import_set_option(o, strip(p), strip(eq + 1)) < 0) {
+		struct strbuf sb = STRBUF_INIT;
+
+		sb_adds(&sb, cdp_err());
+		cdp_seterr("%s:%lu: %s", where, lineno, sb.buf);
+		sb_free(&sb);
+		return -1;
+	}
+	return 0;
+}
+
+int
+import_load_mapping_text(struct import_opts *o, const char *where, const char *text)
+{
+	char *copy = xstrdup(text), *p = copy, *line;
+	unsigned long lineno = 0;
+	int rc = 0;
+
+	while (rc == 0 && (line = strsep(&p, "\n")) != NULL)
+		rc = mapping_line(o, where, ++lineno, line);
+	free(copy);
+	return rc;
+}
+
 int
 import_load_mapping(struct import_opts *o, const char *path)
 {
-	struct strbuf sb = STRBUF_INIT;
 	FILE *f = fopen(path, "r");
 	unsigned long lineno = 0;
 	char *line = NULL;
 	size_t cap = 0;
+	int rc = 0;
 
 	if (!f)
 		return cdp_seterr("%s: %s", path, strerror(errno));
-	while (getline(&line, &cap, f) > 0) {
-		char *p = strip(line), *eq;
-
-		lineno++;
-		if (*p == '#' || *p == '\0')
-			continue;
-		eq = strchr(p, '=');
-		if (!eq) {
-			fclose(f);
-			free(line);
-			return cdp_seterr("%s:%lu: expected 'key = value'", path, lineno);
-		}
-		*eq = '\0';
-		if (import_set_option(o, strip(p), strip(eq + 1)) < 0) {
-			sb_adds(&sb, cdp_err());
-			cdp_seterr("%s:%lu: %s", path, lineno, sb.buf);
-			sb_free(&sb);
-			fclose(f);
-			free(line);
-			return -1;
-		}
-	}
+	while (rc == 0 && getline(&line, &cap, f) > 0)
+		rc = mapping_line(o, path, ++lineno, line);
 	free(line);
 	fclose(f);
-	return 0;
+	return rc;
+}
+
+static void
+rules_free(struct colrule *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(r[i].column);
+		free(r[i].value);
+	}
+	free(r);
 }
 
 void
@@ -1188,5 +1373,9 @@ import_opts_free(struct import_opts *o)
 	free(o->timezone);
 	free(o->dedupe_key);
 	free(o->rejects_path);
+	rules_free(o->renames, o->nrenames);
+	rules_free(o->sets, o->nsets);
+	rules_free(o->skips, o->nskips);
+	free(o->group);
 	memset(o, 0, sizeof *o);
 }
