@@ -879,6 +879,62 @@ detect_format(const struct import_opts *o, struct input *in)
 	return c == '{' ? FORMAT_JSONL : FORMAT_CSV;
 }
 
+/* A header name that looks like a time: *_at, *_ts, *time*, *date*. */
+static int
+time_candidate(const char *name)
+{
+	char key[64];
+	size_t k = 0;
+
+	for (const char *p = name; *p && k < sizeof key - 1; p++)
+		key[k++] = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+	key[k] = '\0';
+	return strstr(key, "time") || strstr(key, "date") || strstr(key, "datum") ||
+	    (k > 3 && (strcmp(key + k - 3, "_at") == 0 || strcmp(key + k - 3, " at") == 0 ||
+	    strcmp(key + k - 3, "_ts") == 0));
+}
+
+/*
+ * Events need a time: a CSV header with no column that would take the
+ * time role would have every row rejected.  Fail before reading a row,
+ * naming the columns that might be meant.
+ */
+static int
+check_time_column(const struct import_opts *o, struct csvin *csv, const char *input)
+{
+	struct strbuf cand = STRBUF_INIT;
+	const char *const *names;
+	size_t n;
+	int rank;
+
+	names = csvin_columns(csv, &n);
+	for (size_t i = 0; i < n; i++) {
+		if (o->map[ROLE_TIME] ? strcmp(o->map[ROLE_TIME], names[i]) == 0 ||
+		    strcmp(o->map[ROLE_TIME], renamed(o, names[i])) == 0 :
+		    role_guess(names[i], 0, &rank) == ROLE_TIME ||
+		    role_guess(renamed(o, names[i]), 0, &rank) == ROLE_TIME)
+			return 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!time_candidate(names[i]))
+			continue;
+		sb_adds(&cand, cand.len ? ", " : "");
+		sb_adds(&cand, names[i]);
+	}
+	if (o->map[ROLE_TIME] && *o->map[ROLE_TIME])
+		cdp_seterr("%s: events need a time, and there is no column '%s'%s%s%s", input,
+		    o->map[ROLE_TIME], cand.len ? " (candidates: " : "", cand.len ? cand.buf : "",
+		    cand.len ? ")" : "");
+	else if (cand.len)
+		cdp_seterr("%s: events need a time, and no column is known to hold it "
+		    "(candidates: %s); name it with --map time=COLUMN", input, cand.buf);
+	else
+		cdp_seterr("%s: events need a time, and no column looks like one; "
+		    "name it with --map time=COLUMN", input);
+	sb_free(&cand);
+	return -1;
+}
+
 static void
 hex(const unsigned char *p, size_t n, char *out)
 {
@@ -1011,6 +1067,8 @@ import_run(struct store *st, struct input *in, const struct import_opts *o,
 			}
 		}
 	}
+	if (csv && im.kind == KIND_EVENT && check_time_column(o, csv, im.input_name) < 0)
+		goto out;
 	if (load_message_ids(&im) < 0 || suppress_load(st, &im.sup) < 0)
 		goto out;
 
@@ -1054,6 +1112,11 @@ import_run(struct store *st, struct input *in, const struct import_opts *o,
 	}
 	if (o->strict && stats->rejects) {
 		rc = IMPORT_STRICT;
+		goto out;
+	}
+	if (stats->rejects && !stats->rows) {
+		cdp_seterr("%s: every row was rejected (%llu, see %s); nothing imported",
+		    im.input_name, (unsigned long long)stats->rejects, stats->rejects_file);
 		goto out;
 	}
 	input_sha256(in, sha);
