@@ -780,7 +780,6 @@ take_mapped(struct importer *im, const struct record *rec)
 	const struct import_opts *o = im->o;
 	const struct field *g = NULL;
 	struct record x = *rec;
-	uint64_t before = im->stats->rows;
 	int r;
 
 	for (size_t i = 0; i < o->nskips; i++) {
@@ -814,7 +813,9 @@ take_mapped(struct importer *im, const struct record *rec)
 		x.nfields = rec->nfields + o->nsets;
 	}
 	r = take_record(im, &x);
-	if (r == 0 && o->group && im->stats->rows > before) {
+	/* The group's first row decides for all of it: imported, or
+	 * rejected, suppressed or a duplicate with its line items. */
+	if (r == 0 && o->group) {
 		sb_reset(&im->group_last);
 		if (g && g->len)
 			sb_add(&im->group_last, g->val, g->len);
