@@ -903,6 +903,9 @@ time_candidate(const char *name)
 static int
 check_time_column(const struct import_opts *o, struct csvin *csv, const char *input)
 {
+	/* taken for events only because a column looked like an event name */
+	int guessed = o->kind == KIND_AUTO && !o->event_name &&
+	    !(o->map[ROLE_EVENT] && *o->map[ROLE_EVENT]);
 	struct strbuf cand = STRBUF_INIT;
 	const char *const *names;
 	size_t n;
@@ -928,10 +931,12 @@ check_time_column(const struct import_opts *o, struct csvin *csv, const char *in
 		    cand.len ? ")" : "");
 	else if (cand.len)
 		cdp_seterr("%s: events need a time, and no column is known to hold it "
-		    "(candidates: %s); name it with --map time=COLUMN", input, cand.buf);
+		    "(candidates: %s); name it with --map time=COLUMN%s", input, cand.buf,
+		    guessed ? ", or give --kind person" : "");
 	else
 		cdp_seterr("%s: events need a time, and no column looks like one; "
-		    "name it with --map time=COLUMN", input);
+		    "name it with --map time=COLUMN%s", input,
+		    guessed ? ", or give --kind person" : "");
 	sb_free(&cand);
 	return -1;
 }

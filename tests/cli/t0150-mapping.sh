@@ -75,8 +75,13 @@ test_event_without_time_column_fails_before_import() {
 	test ! -e orders.csv.rejects.csv
 	cdp-store info > info.txt
 	refute_grep -e orders -e nodate info.txt
+	# a column named like an event made it an event batch: say so
+	printf 'email,Event\na@example.com,fair 2024\n' > leads.csv
+	expect_status 2 cdp-import leads.csv 2> err.txt
+	grep -q 'or give --kind person' err.txt
+	cdp-import -q --kind person leads.csv
 	cdp-import -q --event order --map time=order_ts orders.csv
-	test "$(cdp-store dump --format csv | tail -n +2 | wc -l)" -eq 1
+	test "$(cdp-store dump --format csv | tail -n +2 | wc -l)" -eq 2
 }
 
 # Until value-based time detection names a column like order_ts, the
