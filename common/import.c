@@ -187,6 +187,27 @@ renamed(const struct import_opts *o, const char *name)
 	return name;
 }
 
+/*
+ * A rename can give two input columns one stored name ("Vorname" renamed
+ * to first_name beside a first_name column): they become one column, the
+ * first of them in a row giving its value.  The index of the column
+ * already stored under name's stored name, or -1.
+ */
+static long
+same_stored_name(const struct importer *im, const char *name)
+{
+	const char *stored = renamed(im->o, name);
+	int under = stored[0] == '_';
+
+	for (size_t k = 0; k < im->ncols; k++) {
+		const char *have = im->cols[k].name;
+
+		if (under ? have[0] == '_' && strcmp(have + 1, stored) == 0 : strcmp(have, stored) == 0)
+			return (long)k;
+	}
+	return -1;
+}
+
 static struct acol *
 col_get(struct importer *im, const char *name)
 {
@@ -196,6 +217,10 @@ col_get(struct importer *im, const char *name)
 
 	if (idx >= 0)
 		return &im->cols[idx];
+	if ((idx = same_stored_name(im, name)) >= 0) {
+		strmap_put(&im->colmap, name, strlen(name), idx);
+		return &im->cols[idx];
+	}
 	if (im->ncols >= MAX_ATTR_COLUMNS)
 		return NULL;
 	if (im->ncols == im->capcols) {
@@ -679,8 +704,12 @@ take_record(struct importer *im, const struct record *rec)
 		/* a column first seen now was absent (null) in earlier rows */
 		while (c->n < im->nrows)
 			col_push(c, NULL, 0);
+		/* a name repeated in one record, or two columns renamed to one:
+		 * the first value wins, an empty one yields to a later value */
+		if (c->n > im->nrows && (c->off[c->n - 1] != NULL_OFF || !f->len || f->kind == FK_NULL))
+			continue;
 		if (c->n > im->nrows)
-			continue;	/* a repeated name in one record: first wins */
+			c->n--;
 		if (!f->len || f->kind == FK_NULL) {
 			col_push(c, NULL, 0);
 			continue;

@@ -20,6 +20,16 @@ MAP
 	cdp-store dump --table profiles --format jsonl | jq -e '.email_consent == true and .first_name == "Ann"'
 }
 
+test_rename_onto_an_existing_column_joins_them() {
+	printf 'first_name,Vorname,email\nAnn,Anna,a@example.com\n,Bea,b@example.com\n' > two.csv
+	printf 'rename Vorname = first_name\n' > two.map
+	cdp-import -q --mapping two.map two.csv
+	cdp-store dump --format jsonl | jq -e -s 'map(.first_name) == ["Ann", "Bea"]'
+	cdp-store dump --format csv | head -1 > head.txt
+	test "$(tr ',' '\n' < head.txt | grep -c '^first_name$')" -eq 1
+	cdp-store verify
+}
+
 test_set_overrides_an_input_column() {
 	printf 'email,status\nb@example.com,subscribed\n' > u.csv
 	cdp-import -q --set status=unsubscribed u.csv
@@ -106,6 +116,7 @@ test_all_rows_rejected_is_an_error() {
 }
 
 check "import: rename and set columns from a mapping file" test_rename_and_set_columns
+check "import: a rename onto an existing column joins the two" test_rename_onto_an_existing_column_joins_them
 check "import: --set gives every row a constant column" test_set_overrides_an_input_column
 check "import: skip leaves out rows by a column's value" test_skip_rows_by_value
 check "import: group folds line items into one order" test_group_consecutive_rows_into_one
