@@ -430,7 +430,7 @@ merge_config_print(const struct merge_config *c, FILE *f)
 	for (size_t i = 0, k = 0; i < c->ntypes; i++)
 		if (c->types[i].weak)
 			fprintf(f, "%s%s", k++ ? ", " : "", c->types[i].name);
-	if (!c->ntypes || !merge_has_weak(c))
+	if (!merge_has_weak(c))
 		fprintf(f, "none");
 	fputc('\n', f);
 	fprintf(f, "max-records = %llu\n", (unsigned long long)c->max_records);
