@@ -20,7 +20,8 @@ usage(void)
 	    "usage: cdp-import [-fqS] [-s store] [--source name] [--kind person|event]\n"
 	    "                  [--event name] [--format csv|jsonl] [--delimiter c]\n"
 	    "                  [--no-header] [--columns list] [--map role=column]...\n"
-	    "                  [--mapping file] [--default-country cc] [--timezone tz]\n"
+	    "                  [--mapping file] [--preset name | list] [--set column=value]...\n"
+	    "                  [--default-country cc] [--timezone tz]\n"
 	    "                  [--day-first] [--dedupe-key column] [--rejects file]\n"
 	    "                  [--wait seconds | --no-wait] [file ...]\n");
 	exit(CDP_EXIT_USAGE);
@@ -42,6 +43,9 @@ help(void)
 	    "      --map ROLE=COLUMN    use COLUMN for ROLE: email, phone, customer_id,\n"
 	    "                           anonymous_id, loyalty_id, time, event, message_id\n"
 	    "      --mapping FILE       read settings from a mapping file (see cdp-import(1))\n"
+	    "      --preset NAME        settings for a known export (shopify-orders...);\n"
+	    "                           --preset list names them (see cdp-presets(7))\n"
+	    "      --set COLUMN=VALUE   give every row COLUMN holding VALUE\n"
 	    "      --default-country CC country of national phone numbers (e.g. DE)\n"
 	    "      --timezone TZ        zone of times written without one (default UTC)\n"
 	    "      --day-first          03/04/2024 is 3 April\n"
@@ -61,7 +65,7 @@ help(void)
 
 enum { OPT_SOURCE = 256, OPT_KIND, OPT_EVENT, OPT_FORMAT, OPT_DELIM, OPT_NOHEADER,
 	OPT_COLUMNS, OPT_MAP, OPT_MAPPING, OPT_COUNTRY, OPT_TZ, OPT_DAYFIRST, OPT_DEDUPE,
-	OPT_REJECTS, OPT_WAIT, OPT_NOWAIT, OPT_HELP, OPT_VERSION };
+	OPT_REJECTS, OPT_WAIT, OPT_NOWAIT, OPT_PRESET, OPT_SET, OPT_HELP, OPT_VERSION };
 
 static const struct option longopts[] = {
 	{ "store", required_argument, NULL, 's' },
@@ -74,6 +78,8 @@ static const struct option longopts[] = {
 	{ "columns", required_argument, NULL, OPT_COLUMNS },
 	{ "map", required_argument, NULL, OPT_MAP },
 	{ "mapping", required_argument, NULL, OPT_MAPPING },
+	{ "preset", required_argument, NULL, OPT_PRESET },
+	{ "set", required_argument, NULL, OPT_SET },
 	{ "default-country", required_argument, NULL, OPT_COUNTRY },
 	{ "timezone", required_argument, NULL, OPT_TZ },
 	{ "day-first", no_argument, NULL, OPT_DAYFIRST },
@@ -153,11 +159,19 @@ main(int argc, char *argv[])
 	char **files;
 
 	cdp_setprogname(argv[0]);
-	/* The mapping file first, so options on the command line override it. */
+	/* Presets and mapping files first, in order, so options on the
+	 * command line override them. */
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "fqSs:", longopts, NULL)) != -1)
-		if (ch == OPT_MAPPING && import_load_mapping(&o, optarg) < 0)
+	while ((ch = getopt_long(argc, argv, "fqSs:", longopts, NULL)) != -1) {
+		if (ch == OPT_PRESET && strcmp(optarg, "list") == 0) {
+			import_list_presets(stdout);
+			cdp_close_stdout();
+			exit(CDP_EXIT_OK);
+		}
+		if ((ch == OPT_MAPPING && import_load_mapping(&o, optarg) < 0) ||
+		    (ch == OPT_PRESET && import_load_preset(&o, optarg) < 0))
 			cdp_die(CDP_EXIT_USAGE, "%s", cdp_err());
+	}
 	opterr = 1;
 	optind = 0;
 	while ((ch = getopt_long(argc, argv, "fqSs:", longopts, NULL)) != -1) {
@@ -202,7 +216,20 @@ main(int argc, char *argv[])
 			break;
 		}
 		case OPT_MAPPING:
+		case OPT_PRESET:
 			break;
+		case OPT_SET: {
+			char *eq = strchr(optarg, '=');
+			struct strbuf key = STRBUF_INIT;
+
+			if (!eq || eq == optarg)
+				cdp_die(CDP_EXIT_USAGE, "--set wants COLUMN=VALUE, not '%s'", optarg);
+			sb_adds(&key, "set ");
+			sb_add(&key, optarg, (size_t)(eq - optarg));
+			set_or_die(&o, key.buf, eq + 1);
+			sb_free(&key);
+			break;
+		}
 		case OPT_COUNTRY:
 			set_or_die(&o, "default-country", optarg);
 			break;
@@ -293,6 +320,12 @@ main(int argc, char *argv[])
 				if (stats.duplicates)
 					fprintf(stderr, ", %llu duplicates skipped",
 					    (unsigned long long)stats.duplicates);
+				if (stats.grouped)
+					fprintf(stderr, ", %llu rows grouped into earlier ones",
+					    (unsigned long long)stats.grouped);
+				if (stats.skipped)
+					fprintf(stderr, ", %llu rows skipped by the mapping",
+					    (unsigned long long)stats.skipped);
 				fprintf(stderr, ", %s in %.2f s, %.0f rows/s\n", size, stats.seconds,
 				    stats.seconds > 0 ? stats.rows / stats.seconds : 0.0);
 			}

@@ -1,5 +1,5 @@
 /*
- * cdp-store - look after a cdp store: info, verify, dump.
+ * cdp-store - look after a cdp store: info, verify, dump, drop.
  */
 #include <dirent.h>
 #include <getopt.h>
@@ -8,6 +8,7 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "drop.h"
 #include "fileio.h"
 #include "out.h"
 #include "store.h"
@@ -19,7 +20,8 @@ usage(void)
 	fprintf(stderr,
 	    "usage: cdp-store [-s store] info\n"
 	    "       cdp-store [-s store] verify [-v] [--absent value]...\n"
-	    "       cdp-store [-s store] dump [--format csv|tsv|jsonl] [--batch id] [--table name]\n");
+	    "       cdp-store [-s store] dump [--format csv|tsv|jsonl] [--batch id] [--table name]\n"
+	    "       cdp-store [-s store] drop --batch id\n");
 	exit(CDP_EXIT_USAGE);
 }
 
@@ -34,10 +36,13 @@ help(void)
 	    "  dump                     print rows back (default: all records as CSV)\n"
 	    "         --format F        csv, tsv or jsonl\n"
 	    "         --batch ID        only the rows of this batch\n"
-	    "         --table NAME      records (default), profiles, ...\n\n"
+	    "         --table NAME      records (default), profiles, ...\n"
+	    "  drop --batch ID          remove an imported batch and wipe its bytes;\n"
+	    "                           the next cdp-merge rebuilds the profiles\n\n"
 	    "  -s, --store DIR          the store (default $CDP_STORE, else ./cdp.store)\n"
 	    "      --help, --version\n\n"
-	    "Exit status: 0 done, 2 failed, 4 the store is damaged, 64 usage.\n");
+	    "Exit status: 0 done, 2 failed, 4 the store is damaged, 64 usage,\n"
+	    "75 store locked (drop).\n");
 	cdp_close_stdout();
 	exit(CDP_EXIT_OK);
 }
@@ -380,6 +385,34 @@ cmd_dump(struct store *st, const char *table, int format, uint64_t batch)
 
 enum { OPT_ABSENT = 256, OPT_FORMAT, OPT_BATCH, OPT_TABLE, OPT_HELP, OPT_VERSION };
 
+static int
+cmd_drop(const char *dir, uint64_t batch)
+{
+	struct store_opts so = { 1, 0, -1 };
+	struct drop_stats ds;
+	struct store *st;
+	int locked, r;
+
+	if (!batch)
+		cdp_die(CDP_EXIT_USAGE, "drop wants --batch ID (see cdp-store info)");
+	st = store_open(dir, &so, &locked);
+	if (!st)
+		cdp_die(locked ? CDP_EXIT_LOCKED : CDP_EXIT_FAIL, "%s", cdp_err());
+	r = store_drop_batch(st, batch, &ds);
+	if (r == -1) {
+		cdp_warn("%s", cdp_err());
+	} else {
+		if (r == -2)
+			cdp_warn("%s; the batch is dropped, run cdp-store verify", cdp_err());
+		fprintf(stderr, "%s: dropped batch %llu: %llu rows, %llu segments%s; "
+		    "run cdp-merge to rebuild the profiles\n", cdp_progname(),
+		    (unsigned long long)batch, (unsigned long long)ds.rows,
+		    (unsigned long long)ds.segments, ds.rejects_wiped ? ", rejects file wiped" : "");
+	}
+	store_close(st);
+	return r == 0 ? CDP_EXIT_OK : CDP_EXIT_FAIL;
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -443,6 +476,12 @@ main(int argc, char *argv[])
 	if (argc != 1)
 		usage();
 	cmd = argv[0];
+	if (strcmp(cmd, "drop") == 0) {
+		r = cmd_drop(store_default_dir(storedir), batch);
+		free(absent);
+		cdp_close_stdout();
+		return r;
+	}
 	st = store_open(store_default_dir(storedir), &so, NULL);
 	if (!st)
 		cdp_die(strcmp(cmd, "verify") == 0 ? CDP_EXIT_CORRUPT : CDP_EXIT_FAIL, "%s", cdp_err());

@@ -17,6 +17,7 @@
 #include <fcntl.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
@@ -50,7 +51,7 @@ static const char *const role_aliases[ROLE_COUNT][24] = {
 		"contexttraitsemail", "useremail", "customeremail", "propertiesemail", NULL },
 	[ROLE_PHONE] = { "phone", "phonenumber", "mobile", "mobilephone", "mobilenumber",
 		"telephone", "tel", "cell", "cellphone", "telefon", "handy", "traitsphone",
-		"contexttraitsphone", NULL },
+		"contexttraitsphone", "defaultaddressphone", "billingphone", NULL },
 	[ROLE_CUSTOMER_ID] = { "customerid", "userid", "customernumber", "customerno",
 		"clientid", "contactid", "accountid", "kundennummer", "kundennr", NULL },
 	[ROLE_ANONYMOUS_ID] = { "anonymousid", "deviceid", "cookieid", "visitorid", "anonid",
@@ -170,16 +171,56 @@ struct importer {
 	const char **fname;		/* field names seen at each position */
 	int *fidx;			/* ... and their columns */
 	size_t fcache;
+	struct field *xfields;		/* a record with the mapping's set columns */
+	size_t xcap;
+	struct strbuf group_last;	/* group value of the last row taken */
+	int have_group;
 };
+
+/* The name a mapping's rename rule gives an input column, else name. */
+static const char *
+renamed(const struct import_opts *o, const char *name)
+{
+	for (size_t i = 0; i < o->nrenames; i++)
+		if (strcmp(o->renames[i].column, name) == 0)
+			return o->renames[i].value;
+	return name;
+}
+
+/*
+ * A rename can give two input columns one stored name ("Vorname" renamed
+ * to first_name beside a first_name column): they become one column, the
+ * first of them in a row giving its value.  The index of the column
+ * already stored under name's stored name, or -1.
+ */
+static long
+same_stored_name(const struct importer *im, const char *name)
+{
+	const char *stored = renamed(im->o, name);
+	int under = stored[0] == '_';
+
+	for (size_t k = 0; k < im->ncols; k++) {
+		const char *have = im->cols[k].name;
+
+		if (under ? have[0] == '_' && strcmp(have + 1, stored) == 0 : strcmp(have, stored) == 0)
+			return (long)k;
+	}
+	return -1;
+}
 
 static struct acol *
 col_get(struct importer *im, const char *name)
 {
 	long idx = strmap_get(&im->colmap, name, strlen(name));
+	const char *stored;
 	struct acol *c;
 
 	if (idx >= 0)
 		return &im->cols[idx];
+	if ((idx = same_stored_name(im, name)) >= 0) {
+		strmap_put(&im->colmap, name, strlen(name), idx);
+		return &im->cols[idx];
+	}
 	if (im->ncols >= MAX_ATTR_COLUMNS)
 		return NULL;
 	if (im->ncols == im->capcols) {
@@ -189,22 +230,27 @@ col_get(struct importer *im, const char *name)
 	c = &im->cols[im->ncols];
 	memset(c, 0, sizeof *c);
 	c->input_name = xstrdup(name);
-	if (name[0] == '_') {
-		c->name = xmalloc(strlen(name) + 2);
+	stored = renamed(im->o, name);
+	if (stored[0] == '_') {
+		c->name = xmalloc(strlen(stored) + 2);
 		c->name[0] = '_';
-		strcpy(c->name + 1, name);
+		strcpy(c->name + 1, stored);
 	} else {
-		c->name = xstrdup(name);
+		c->name = xstrdup(stored);
 	}
 	c->role = -1;
 	for (int r = 0; r < ROLE_COUNT; r++) {
-		if (im->o->map[r] && strcmp(im->o->map[r], name) == 0) {
+		if (im->o->map[r] && (strcmp(im->o->map[r], name) == 0 ||
+		    strcmp(im->o->map[r], stored) == 0)) {
 			c->role = r;
 			c->rank = -1;	/* explicit beats any guess */
 		}
 	}
 	if (c->role < 0 && !(im->o->dedupe_key && strcmp(im->o->dedupe_key, name) == 0)) {
 		int r = role_guess(name, im->json, &c->rank);
+
+		if (r < 0 && stored != name)
+			r = role_guess(stored, im->json, &c->rank);
 
 		/* a role given with --map takes no guessed columns */
 		if (r >= 0 && !im->o->map[r])
@@ -658,8 +704,12 @@ take_record(struct importer *im, const struct record *rec)
 		/* a column first seen now was absent (null) in earlier rows */
 		while (c->n < im->nrows)
 			col_push(c, NULL, 0);
+		/* a name repeated in one record, or two columns renamed to one:
+		 * the first value wins, an empty one yields to a later value */
+		if (c->n > im->nrows && (c->off[c->n - 1] != NULL_OFF || !f->len || f->kind == FK_NULL))
+			continue;
 		if (c->n > im->nrows)
-			continue;	/* a repeated name in one record: first wins */
+			c->n--;
 		if (!f->len || f->kind == FK_NULL) {
 			col_push(c, NULL, 0);
 			continue;
@@ -715,6 +765,92 @@ take_record(struct importer *im, const struct record *rec)
 	    im->text_bytes >= MAX_TEXT)
 		return flush_segment(im);
 	return 0;
+}
+
+static const struct field *
+field_named(const struct record *rec, const char *name)
+{
+	for (size_t i = 0; i < rec->nfields; i++)
+		if (strcmp(rec->fields[i].name, name) == 0)
+			return &rec->fields[i];
+	return NULL;
+}
+
+/* Does the comma-separated list hold s (any case, spaces trimmed)? */
+static int
+list_has(const char *list, const char *s, size_t len)
+{
+	trim(&s, &len);
+	while (*list) {
+		size_t n = strcspn(list, ",");
+		const char *w = list;
+		size_t wl = n;
+
+		trim(&w, &wl);
+		if (wl == len && strncasecmp(w, s, len) == 0)
+			return 1;
+		list += n;
+		if (*list == ',')
+			list++;
+	}
+	return 0;
+}
+
+/*
+ * The mapping's row rules, then take_record(): a row a skip rule names
+ * is left out; a row continuing the previous row's group (a further
+ * line item of one Shopify order) is folded into it, so the order and
+ * its amount count once; set columns come first so they win over an
+ * input column of the same name.
+ */
+static int
+take_mapped(struct importer *im, const struct record *rec)
+{
+	const struct import_opts *o = im->o;
+	const struct field *g = NULL;
+	struct record x = *rec;
+	int r;
+
+	for (size_t i = 0; i < o->nskips; i++) {
+		const struct field *f = field_named(rec, o->skips[i].column);
+
+		if (f && f->kind != FK_NULL && list_has(o->skips[i].value, f->val, f->len)) {
+			im->stats->skipped++;
+			return 0;
+		}
+	}
+	if (o->group && (g = field_named(rec, o->group)) != NULL && g->len) {
+		if (im->have_group && g->len == im->group_last.len &&
+		    memcmp(g->val, im->group_last.buf, g->len) == 0) {
+			im->stats->grouped++;
+			return 0;
+		}
+	}
+	if (o->nsets) {
+		if (rec->nfields + o->nsets > im->xcap) {
+			im->xcap = (rec->nfields + o->nsets) * 2;
+			im->xfields = xreallocarray(im->xfields, im->xcap, sizeof *im->xfields);
+		}
+		for (size_t i = 0; i < o->nsets; i++) {
+			im->xfields[i].name = o->sets[i].column;
+			im->xfields[i].val = o->sets[i].value;
+			im->xfields[i].len = strlen(o->sets[i].value);
+			im->xfields[i].kind = FK_TEXT;
+		}
+		memcpy(im->xfields + o->nsets, rec->fields, rec->nfields * sizeof *rec->fields);
+		x.fields = im->xfields;
+		x.nfields = rec->nfields + o->nsets;
+	}
+	r = take_record(im, &x);
+	/* The group's first row decides for all of it: imported, or
+	 * rejected, suppressed or a duplicate with its line items. */
+	if (r == 0 && o->group) {
+		sb_reset(&im->group_last);
+		if (g && g->len)
+			sb_add(&im->group_last, g->val, g->len);
+		im->have_group = g && g->len;
+	}
+	return r;
 }
 
 /* Message ids already in the store, hashed, so replays are skipped. */
@@ -773,6 +909,67 @@ detect_format(const struct import_opts *o, struct input *in)
 	return c == '{' ? FORMAT_JSONL : FORMAT_CSV;
 }
 
+/* A header name that looks like a time: *_at, *_ts, *time*, *date*. */
+static int
+time_candidate(const char *name)
+{
+	char key[64];
+	size_t k = 0;
+
+	for (const char *p = name; *p && k < sizeof key - 1; p++)
+		key[k++] = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+	key[k] = '\0';
+	return strstr(key, "time") || strstr(key, "date") || strstr(key, "datum") ||
+	    (k > 3 && (strcmp(key + k - 3, "_at") == 0 || strcmp(key + k - 3, " at") == 0 ||
+	    strcmp(key + k - 3, "_ts") == 0));
+}
+
+/*
+ * Events need a time: a CSV header with no column that would take the
+ * time role would have every row rejected.  Fail before reading a row,
+ * naming the columns that might be meant.
+ */
+static int
+check_time_column(const struct import_opts *o, struct csvin *csv, const char *input)
+{
+	/* taken for events only because a column looked like an event name */
+	int guessed = o->kind == KIND_AUTO && !o->event_name &&
+	    !(o->map[ROLE_EVENT] && *o->map[ROLE_EVENT]);
+	struct strbuf cand = STRBUF_INIT;
+	const char *const *names;
+	size_t n;
+	int rank;
+
+	names = csvin_columns(csv, &n);
+	for (size_t i = 0; i < n; i++) {
+		if (o->map[ROLE_TIME] ? strcmp(o->map[ROLE_TIME], names[i]) == 0 ||
+		    strcmp(o->map[ROLE_TIME], renamed(o, names[i])) == 0 :
+		    role_guess(names[i], 0, &rank) == ROLE_TIME ||
+		    role_guess(renamed(o, names[i]), 0, &rank) == ROLE_TIME)
+			return 0;
+	}
+	for (size_t i = 0; i < n; i++) {
+		if (!time_candidate(names[i]))
+			continue;
+		sb_adds(&cand, cand.len ? ", " : "");
+		sb_adds(&cand, names[i]);
+	}
+	if (o->map[ROLE_TIME] && *o->map[ROLE_TIME])
+		cdp_seterr("%s: events need a time, and there is no column '%s'%s%s%s", input,
+		    o->map[ROLE_TIME], cand.len ? " (candidates: " : "", cand.len ? cand.buf : "",
+		    cand.len ? ")" : "");
+	else if (cand.len)
+		cdp_seterr("%s: events need a time, and no column is known to hold it "
+		    "(candidates: %s); name it with --map time=COLUMN%s", input, cand.buf,
+		    guessed ? ", or give --kind person" : "");
+	else
+		cdp_seterr("%s: events need a time, and no column looks like one; "
+		    "name it with --map time=COLUMN%s", input,
+		    guessed ? ", or give --kind person" : "");
+	sb_free(&cand);
+	return -1;
+}
+
 static void
 hex(const unsigned char *p, size_t n, char *out)
 {
@@ -824,6 +1021,8 @@ importer_free(struct importer *im)
 	free(im->pending);
 	free(im->fname);
 	free(im->fidx);
+	free(im->xfields);
+	sb_free(&im->group_last);
 }
 
 /* Where rejected rows go: --rejects, beside the input, or in the store. */
@@ -888,7 +1087,8 @@ import_run(struct store *st, struct input *in, const struct import_opts *o,
 	im.kind = o->kind;
 	if (im.kind == KIND_AUTO) {
 		im.kind = KIND_PERSON;
-		if (o->event_name || o->map[ROLE_EVENT] || format == FORMAT_JSONL)
+		if (o->event_name || (o->map[ROLE_EVENT] && *o->map[ROLE_EVENT]) ||
+		    format == FORMAT_JSONL)
 			im.kind = KIND_EVENT;
 		if (csv) {
 			size_t n;
@@ -902,6 +1102,8 @@ import_run(struct store *st, struct input *in, const struct import_opts *o,
 			}
 		}
 	}
+	if (csv && im.kind == KIND_EVENT && check_time_column(o, csv, im.input_name) < 0)
+		goto out;
 	if (load_message_ids(&im) < 0 || suppress_load(st, &im.sup) < 0)
 		goto out;
 
@@ -920,7 +1122,7 @@ import_run(struct store *st, struct input *in, const struct import_opts *o,
 			goto out;
 		if (r == READ_REJECT) {
 			write_reject(&im, rec.line, reason ? reason : "malformed record", rec.raw, rec.rawlen);
-		} else if (take_record(&im, &rec) < 0) {
+		} else if (take_mapped(&im, &rec) < 0) {
 			goto out;
 		}
 		if (o->progress && ((stats->rows + stats->rejects) & 0x3fff) == 0)
@@ -945,6 +1147,11 @@ import_run(struct store *st, struct input *in, const struct import_opts *o,
 	}
 	if (o->strict && stats->rejects) {
 		rc = IMPORT_STRICT;
+		goto out;
+	}
+	if (stats->rejects && !stats->rows) {
+		cdp_seterr("%s: every row was rejected (%llu, see %s); nothing imported",
+		    im.input_name, (unsigned long long)stats->rejects, stats->rejects_file);
 		goto out;
 	}
 	input_sha256(in, sha);
@@ -980,6 +1187,10 @@ import_run(struct store *st, struct input *in, const struct import_opts *o,
 	mentry_set(b, "rejects", "%llu", (unsigned long long)stats->rejects);
 	mentry_set(b, "duplicates", "%llu", (unsigned long long)stats->duplicates);
 	mentry_set(b, "suppressed", "%llu", (unsigned long long)stats->suppressed);
+	if (stats->skipped)
+		mentry_set(b, "skipped", "%llu", (unsigned long long)stats->skipped);
+	if (stats->grouped)
+		mentry_set(b, "grouped", "%llu", (unsigned long long)stats->grouped);
 	mentry_set(b, "bytes", "%llu", (unsigned long long)input_bytes(in));
 	/* A file none of whose rows got in may be imported again, fixed. */
 	if (stats->rows)
@@ -1076,12 +1287,58 @@ import_parse_delimiter(const char *v, unsigned char *out)
 	return 0;
 }
 
+static void
+rule_add(struct colrule **rules, size_t *n, const char *column, const char *value)
+{
+	for (size_t i = 0; i < *n; i++) {
+		if (strcmp((*rules)[i].column, column) == 0) {
+			set_str(&(*rules)[i].value, value);
+			return;
+		}
+	}
+	*rules = xreallocarray(*rules, *n + 1, sizeof **rules);
+	(*rules)[*n].column = xstrdup(column);
+	(*rules)[*n].value = xstrdup(value);
+	(*n)++;
+}
+
+/* "rename COLUMN", "set COLUMN", "skip COLUMN": rules about one column. */
+static int
+set_rule(struct import_opts *o, const char *key, const char *val)
+{
+	const char *col = strchr(key, ' ');
+
+	while (col && *col == ' ')
+		col++;
+	if (!col || !*col)
+		return cdp_seterr("'%s' wants a column: '%s COLUMN = VALUE'", key, key);
+	if (strncmp(key, "rename ", 7) == 0) {
+		if (!*val)
+			return cdp_seterr("rename %s: the new name is empty", col);
+		rule_add(&o->renames, &o->nrenames, col, val);
+	} else if (strncmp(key, "set ", 4) == 0) {
+		if (!*val)
+			return cdp_seterr("set %s: the value is empty", col);
+		rule_add(&o->sets, &o->nsets, col, val);
+	} else {
+		if (!*val)
+			return cdp_seterr("skip %s: no values to skip", col);
+		rule_add(&o->skips, &o->nskips, col, val);
+	}
+	return 0;
+}
+
 int
 import_set_option(struct import_opts *o, const char *key, const char *val)
 {
 	int role;
 
-	if (strcmp(key, "source") == 0) {
+	if (strncmp(key, "rename ", 7) == 0 || strncmp(key, "set ", 4) == 0 ||
+	    strncmp(key, "skip ", 5) == 0) {
+		return set_rule(o, key, val);
+	} else if (strcmp(key, "group") == 0) {
+		set_str(&o->group, val);
+	} else if (strcmp(key, "source") == 0) {
 		set_str(&o->source, val);
 	} else if (strcmp(key, "kind") == 0) {
 		if (strcmp(val, "person") == 0)
@@ -1136,42 +1393,68 @@ import_set_option(struct import_opts *o, const char *key, const char *val)
 	return 0;
 }
 
+/* One line of a mapping: "key = value"; the value may be empty. */
+static int
+mapping_line(struct import_opts *o, const char *where, unsigned long lineno, char *line)
+{
+	char *p = strip(line), *eq;
+
+	if (*p == '#' || *p == '\0')
+		return 0;
+	eq = strchr(p, '=');
+	if (!eq)
+		return cdp_seterr("%s:%lu: expected 'key = value'", where, lineno);
+	*eq = '\0';
+	if (import_set_option(o, strip(p), strip(eq + 1)) < 0) {
+		struct strbuf sb = STRBUF_INIT;
+
+		sb_adds(&sb, cdp_err());
+		cdp_seterr("%s:%lu: %s", where, lineno, sb.buf);
+		sb_free(&sb);
+		return -1;
+	}
+	return 0;
+}
+
+int
+import_load_mapping_text(struct import_opts *o, const char *where, const char *text)
+{
+	char *copy = xstrdup(text), *p = copy, *line;
+	unsigned long lineno = 0;
+	int rc = 0;
+
+	while (rc == 0 && (line = strsep(&p, "\n")) != NULL)
+		rc = mapping_line(o, where, ++lineno, line);
+	free(copy);
+	return rc;
+}
+
 int
 import_load_mapping(struct import_opts *o, const char *path)
 {
-	struct strbuf sb = STRBUF_INIT;
 	FILE *f = fopen(path, "r");
 	unsigned long lineno = 0;
 	char *line = NULL;
 	size_t cap = 0;
+	int rc = 0;
 
 	if (!f)
 		return cdp_seterr("%s: %s", path, strerror(errno));
-	while (getline(&line, &cap, f) > 0) {
-		char *p = strip(line), *eq;
-
-		lineno++;
-		if (*p == '#' || *p == '\0')
-			continue;
-		eq = strchr(p, '=');
-		if (!eq) {
-			fclose(f);
-			free(line);
-			return cdp_seterr("%s:%lu: expected 'key = value'", path, lineno);
-		}
-		*eq = '\0';
-		if (import_set_option(o, strip(p), strip(eq + 1)) < 0) {
-			sb_adds(&sb, cdp_err());
-			cdp_seterr("%s:%lu: %s", path, lineno, sb.buf);
-			sb_free(&sb);
-			fclose(f);
-			free(line);
-			return -1;
-		}
-	}
+	while (rc == 0 && getline(&line, &cap, f) > 0)
+		rc = mapping_line(o, path, ++lineno, line);
 	free(line);
 	fclose(f);
-	return 0;
+	return rc;
+}
+
+static void
+rules_free(struct colrule *r, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		free(r[i].column);
+		free(r[i].value);
+	}
+	free(r);
 }
 
 void
@@ -1188,5 +1471,9 @@ import_opts_free(struct import_opts *o)
 	free(o->timezone);
 	free(o->dedupe_key);
 	free(o->rejects_path);
+	rules_free(o->renames, o->nrenames);
+	rules_free(o->sets, o->nsets);
+	rules_free(o->skips, o->nskips);
+	free(o->group);
 	memset(o, 0, sizeof *o);
 }

@@ -37,6 +37,12 @@ const char *role_name(int role);
 const char *role_column(int role);
 
 enum { KIND_AUTO, KIND_PERSON, KIND_EVENT };
+
+/* A mapping rule about one input column (rename, set, skip). */
+struct colrule {
+	char *column;
+	char *value;
+};
 enum { FORMAT_AUTO, FORMAT_CSV, FORMAT_JSONL };
 
 struct import_opts {
@@ -57,6 +63,11 @@ struct import_opts {
 	int strict;
 	int force;
 	int progress;			/* draw a progress line on stderr */
+	struct colrule *renames;	/* stored under another name */
+	struct colrule *sets;		/* a constant column on every row */
+	struct colrule *skips;		/* rows whose column holds one of the values */
+	size_t nrenames, nsets, nskips;
+	char *group;			/* consecutive rows sharing this column: one */
 };
 
 /* Set one option by its mapping-file key ("source", "delimiter", a role
@@ -65,10 +76,20 @@ int import_set_option(struct import_opts *o, const char *key, const char *val);
 int import_parse_delimiter(const char *v, unsigned char *out);
 /* Fill o from a mapping file; -1 with cdp_err() "file:line: reason". */
 int import_load_mapping(struct import_opts *o, const char *path);
+/* The same from text; where names it in errors ("preset shopify-orders"). */
+int import_load_mapping_text(struct import_opts *o, const char *where, const char *text);
+/* A preset mapping shipped with cdp (preset.c); -1 with cdp_err() if unknown. */
+int import_load_preset(struct import_opts *o, const char *name);
+/* Print the presets, one "name  description" a line. */
+void import_list_presets(FILE *f);
+/* The text of a preset, or NULL. */
+const char *import_preset_text(const char *name);
 void import_opts_free(struct import_opts *o);
 
 struct import_stats {
 	uint64_t rows, rejects, duplicates, suppressed, bytes, segments;
+	uint64_t skipped;		/* rows a mapping's skip rule left out */
+	uint64_t grouped;		/* further rows of a group (line items) */
 	double seconds;
 	char *rejects_file;		/* where rejected rows went, if any */
 	uint64_t batch;

@@ -31,6 +31,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "attrs.h"
 #include "merge.h"
 #include "normalize.h"
 #include "profiles.h"
@@ -142,6 +143,7 @@ config_defaults(struct merge_config *c)
 	memset(c, 0, sizeof *c);
 	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
 		type_add(c, types[i].name, types[i].column, types[i].limit);
+		c->types[i].weak = strcmp(types[i].name, "anonymous_id") == 0;
 		for (int k = 0; default_blocked[k]; k++)
 			list_add(&c->types[i].blocked, &c->types[i].nblocked, default_blocked[k]);
 		for (int k = 0; default_blockre[k]; k++)
@@ -153,7 +155,8 @@ config_defaults(struct merge_config *c)
 	split_list(&c->revenue_columns, &c->nrevenue_columns,
 	    "amount, revenue, total, order_total, properties.revenue, properties.total, properties.amount");
 	split_list(&c->consent_columns, &c->nconsent_columns,
-	    "email_opt_in, email_consent, newsletter, opt_in, subscribed, status, Status, traits.email_opt_in");
+	    "email_opt_in, email_consent, accepts_email_marketing, newsletter, opt_in, subscribed, "
+	    "status, traits.email_opt_in");
 }
 
 static int
@@ -254,6 +257,24 @@ apply_setting(struct merge_config *c, char *key, char *val)
 			c->max_records = n;
 		else
 			c->max_merges = n;
+	} else if (strcmp(key, "weak") == 0) {
+		char **names = NULL;
+		size_t n = 0;
+
+		split_list(&names, &n, val);
+		for (size_t i = 0; i < c->ntypes; i++)
+			c->types[i].weak = 0;
+		for (size_t i = 0; i < n; i++) {
+			if (strcmp(names[i], "none") == 0)
+				continue;
+			if (!(t = type_find(c, names[i]))) {
+				cdp_seterr("unknown identifier type '%s'", names[i]);
+				list_free(names, n);
+				return -1;
+			}
+			t->weak = 1;
+		}
+		list_free(names, n);
 	} else if (strcmp(key, "order-events") == 0) {
 		split_list(&c->order_events, &c->norder_events, val);
 	} else if (strcmp(key, "revenue") == 0) {
@@ -361,6 +382,15 @@ fail:
 	return -1;
 }
 
+static int
+merge_has_weak(const struct merge_config *c)
+{
+	for (size_t i = 0; i < c->ntypes; i++)
+		if (c->types[i].weak)
+			return 1;
+	return 0;
+}
+
 static void
 print_list(FILE *f, const char *key, char **list, size_t n)
 {
@@ -396,6 +426,13 @@ merge_config_print(const struct merge_config *c, FILE *f)
 		for (size_t k = 0; k < c->types[i].nblockre; k++)
 			fprintf(f, "block-regex %s = %s\n", c->types[i].name, c->types[i].blockre_src[k]);
 	}
+	fprintf(f, "weak = ");
+	for (size_t i = 0, k = 0; i < c->ntypes; i++)
+		if (c->types[i].weak)
+			fprintf(f, "%s%s", k++ ? ", " : "", c->types[i].name);
+	if (!merge_has_weak(c))
+		fprintf(f, "none");
+	fputc('\n', f);
 	fprintf(f, "max-records = %llu\n", (unsigned long long)c->max_records);
 	fprintf(f, "max-merges = %llu\n", (unsigned long long)c->max_merges);
 	print_list(f, "order-events", c->order_events, c->norder_events);
@@ -854,6 +891,34 @@ merge_refusal(const struct engine *g, uint32_t a, uint32_t b, const uint16_t *pe
 	return NULL;
 }
 
+/*
+ * A weak identifier (a shared device, a till) may link a record to a
+ * profile, but never brings a value of a stronger type into a profile
+ * that already has one: five strangers paying at one terminal stay
+ * five profiles.  a is the record's profile so far (pending holds its
+ * new values), b the one the weak value points at; with b NONE, a is
+ * that profile and pending the record's own values.
+ */
+static const char *
+weak_refusal(const struct engine *g, int via, uint32_t a, uint32_t b, const uint16_t *pending)
+{
+	static char why[160];
+
+	if (!g->c->types[via].weak)
+		return NULL;
+	for (int k = 0; k < via; k++) {
+		uint32_t left = g->p[a].idcount[k] + (b != NONE ? pending[k] : 0);
+		uint32_t right = b != NONE ? g->p[b].idcount[k] : pending[k];
+
+		if (left && right) {
+			snprintf(why, sizeof why, "%s is weak: it does not join a second %s to a profile",
+			    g->c->types[via].name, g->c->types[k].name);
+			return why;
+		}
+	}
+	return NULL;
+}
+
 /* Merge root b into root a (or a into b: the older id survives). */
 static uint32_t
 prof_union(struct engine *g, uint32_t a, uint32_t b, int type)
@@ -1016,14 +1081,16 @@ link_record(struct engine *g, struct idval *ids, size_t n, int64_t batch, int64_
 		if (q == target)
 			continue;
 		if (target == NONE) {
-			if ((why = merge_refusal(g, q, NONE, pending, t)) != NULL) {
+			if ((why = merge_refusal(g, q, NONE, pending, t)) != NULL ||
+			    (why = weak_refusal(g, ids[j].type, q, NONE, pending)) != NULL) {
 				refuse(g, batch, line, ids[j].type, ids[j].s, ids[j].len, why, q);
 				continue;
 			}
 			target = q;
 			continue;
 		}
-		if ((why = merge_refusal(g, target, q, pending, t)) != NULL) {
+		if ((why = merge_refusal(g, target, q, pending, t)) != NULL ||
+		    (why = weak_refusal(g, ids[j].type, target, q, pending)) != NULL) {
 			refuse(g, batch, line, ids[j].type, ids[j].s, ids[j].len, why, target);
 			continue;
 		}
@@ -1127,6 +1194,34 @@ read_col(struct segment *s, const char *name, struct colvec *v, int *err)
 	return v;
 }
 
+/*
+ * Like read_col, but a configured name matches a column written in any
+ * case and spacing ("Total" for total, "Accepts Email Marketing" for
+ * accepts_email_marketing); an exact match wins.
+ */
+static struct colvec *
+read_col_folded(struct segment *s, const char *name, struct colvec *v, int *err)
+{
+	struct strbuf want = STRBUF_INIT, have = STRBUF_INIT;
+	int idx = segment_col_index(s, name);
+
+	attr_key(name, &want);
+	for (size_t k = 0; idx < 0 && k < s->ncols; k++) {
+		attr_key(s->cols[k].name, &have);
+		if (s->cols[k].name[0] != '_' && strcmp(have.buf, want.buf) == 0)
+			idx = (int)k;
+	}
+	sb_free(&want);
+	sb_free(&have);
+	if (idx < 0)
+		return NULL;
+	if (segment_read(s, idx, v) < 0) {
+		*err = 1;
+		return NULL;
+	}
+	return v;
+}
+
 struct attrcol {
 	uint32_t attr;
 	struct colvec v;
@@ -1173,16 +1268,16 @@ process_segment(struct engine *g, struct segment *s, const struct mentry *batch,
 		idp[t] = read_col(s, c->types[t].column, &idv[t], &err);
 	rev = xcalloc(c->nrevenue_columns + 1, sizeof *rev);
 	for (size_t k = 0; k < c->nrevenue_columns; k++)
-		if (read_col(s, c->revenue_columns[k], &rev[nrev], &err))
+		if (read_col_folded(s, c->revenue_columns[k], &rev[nrev], &err))
 			nrev++;
 	cons = xcalloc(c->nconsent_columns + 1, sizeof *cons);
 	for (size_t k = 0; k < c->nconsent_columns; k++)
-		if (read_col(s, c->consent_columns[k], &cons[ncons], &err))
+		if (read_col_folded(s, c->consent_columns[k], &cons[ncons], &err))
 			ncons++;
 	/* Golden attributes: a person's columns, or an event's traits.* */
 	ac = xcalloc(s->ncols + 1, sizeof *ac);
 	for (size_t k = 0; k < s->ncols && !err; k++) {
-		const char *name = s->cols[k].name;
+		const char *name = s->cols[k].name, *canon;
 
 		if (name[0] == '_' && name[1] != '_')
 			continue;
@@ -1198,6 +1293,10 @@ process_segment(struct engine *g, struct segment *s, const struct mentry *batch,
 			break;
 		}
 		attr_key(name, &tmp);
+		if ((canon = attr_canonical(tmp.buf)) != NULL) {
+			sb_reset(&tmp);
+			sb_adds(&tmp, canon);
+		}
 		ac[nac].attr = dict_index(&g->attrs, &g->attr_names, &g->nattr, tmp.buf, tmp.len);
 		nac++;
 	}
@@ -1246,6 +1345,13 @@ process_segment(struct engine *g, struct segment *s, const struct mentry *batch,
 		}
 		pi = link_record(g, ids, nids, bt->iv[r], ln->iv[r], t);
 		g->stats->records++;
+		if (pi == NONE && kind && !is_event) {
+			/* A person is someone even when no identifier of theirs
+			 * links (a national phone that did not normalize, an id
+			 * column not recognised): a profile of their own. */
+			pi = prof_new(g, g->next_profile++);
+			g->stats->created++;
+		}
 		if (pi == NONE) {
 			g->stats->unlinked++;
 			continue;

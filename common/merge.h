@@ -21,6 +21,8 @@ struct idtype {
 	char *name;		/* "email", or a column named with "identifier" */
 	char *column;		/* records column holding it ("_email") */
 	int limit;		/* distinct values per profile; 0 = no limit */
+	int weak;		/* links, but never vouches for a second value of a
+				 * stronger type (a shared device or till) */
 	int64_t window;		/* ... first seen within this many microseconds; 0 = ever */
 	char **blocked;		/* exact values that never link */
 	size_t nblocked;

@@ -537,7 +537,7 @@ test_limits_bounded_time_and_memory() {
 	grep -q '^1,.*nested' deep.jsonl.rejects.csv
 	cdp-store dump --format jsonl | grep -q '"_message_id":"deep"'
 	# And an array nested as deep, and unclosed nesting.
-	awk 'BEGIN { for (i = 0; i < 10000; i++) printf "["; print ""; print "{\"email\":\"x@example.com\"}" }' >deep2.jsonl
+	awk 'BEGIN { for (i = 0; i < 10000; i++) printf "["; print ""; print "{\"email\":\"x@example.com\",\"timestamp\":\"2024-01-01T00:00:00Z\"}" }' >deep2.jsonl
 	rc=0
 	bounded cdp-import -q deep2.jsonl || rc=$?
 	test "$rc" -eq 1
