@@ -338,7 +338,27 @@ international(uint64_t *s, const struct phoneplan *p, const char *a, const char 
 }
 
 /*
- * A phone of country iso: its E.164 form into e164, and as the CRM
+ * Phone numbers handed out so far (their digits), so that no two people
+ * share one: an open-addressing set, sized in main.
+ */
+static uint64_t *taken;
+static uint64_t taken_mask;
+
+/* 1 if the digits of e164 were free (and are now taken). */
+static int
+take(const char *e164)
+{
+	uint64_t v = strtoull(e164 + 1, NULL, 10), st = v, i;
+
+	for (i = splitmix(&st) & taken_mask; taken[i] != 0; i = (i + 1) & taken_mask)
+		if (taken[i] == v)
+			return 0;
+	taken[i] = v;
+	return 1;
+}
+
+/*
+ * A phone of country iso, not given to anyone before: its E.164 form into e164, and as the CRM
  * holds it into raw (national only when the row names its country;
  * some with Excel's apostrophe).
  */
@@ -350,10 +370,11 @@ make_phone(uint64_t *s, const char *iso, int row_has_country, char *e164,
 	const struct area *ar = &p->areas[rnd(s, (uint64_t)p->nareas)];
 	char sub[16], w[48];
 
-	do
+	do {
 		digits(s, sub, ar->sub, ar->first);
-	while (p->style == NANP && sub[1] == '1' && sub[2] == '1');	/* N11 */
-	snprintf(e164, n, "+%s%s%s", p->cc, ar->area, sub);
+		snprintf(e164, n, "+%s%s%s", p->cc, ar->area, sub);
+	} while ((p->style == NANP && sub[1] == '1' && sub[2] == '1') ||	/* N11 */
+	    !take(e164));
 	if (row_has_country && chance(s, 60))
 		national(s, p, ar->area, sub, w, sizeof w);
 	else
@@ -510,6 +531,10 @@ main(int argc, char **argv)
 	}
 	if (people == 0 || outdir == NULL || optind != argc)
 		usage();
+	for (taken_mask = 1; taken_mask < 2 * people; taken_mask <<= 1)
+		;
+	if ((taken = calloc(taken_mask--, sizeof *taken)) == NULL)
+		die("calloc");
 	if (mkdir(outdir, 0700) != 0 && errno != EEXIST)
 		die(outdir);
 	crm = create("crm.csv");
