@@ -17,6 +17,7 @@
 #
 # Environment: CDP_BIN, the directory of the programs (default: the top
 # of the tree); CC.  Default DIR: tests/bench/out/messy-PEOPLE-SEED-LOCALE.
+# shellcheck disable=SC2016  # awk conditions in single quotes, for awk
 set -u
 LC_ALL=C
 export LC_ALL
