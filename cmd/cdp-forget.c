@@ -60,7 +60,7 @@ help(void)
 	    "  -s, --store DIR              the store (default $CDP_STORE, else ./cdp.store)\n"
 	    "      --help, --version\n\n"
 	    "Exit status: 0 done, 1 done but some identifiers named nobody, 2 failed,\n"
-	    "64 usage, 75 store locked.\n");
+	    "4 store damaged, 64 usage, 75 store locked.\n");
 	cdp_close_stdout();
 	exit(CDP_EXIT_OK);
 }

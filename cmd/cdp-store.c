@@ -456,8 +456,11 @@ main(int argc, char *argv[])
 		cdp_warn("unknown command '%s'", cmd);
 		usage();
 	}
-	if (r == CDP_EXIT_FAIL)
+	if (r == CDP_EXIT_FAIL) {
 		cdp_warn("%s", cdp_err());
+		if (cdp_damaged())
+			r = CDP_EXIT_CORRUPT;
+	}
 	store_close(st);
 	free(absent);
 	cdp_close_stdout();

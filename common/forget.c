@@ -664,6 +664,7 @@ resolve(struct forget *g, struct forget_request *rq, size_t nrq)
 	}
 	store_segments_free(segs, n);
 	segs = NULL;
+	n = 0;
 
 	for (size_t q = 0; q < nrq; q++) {
 		struct reading rd[6];

@@ -252,16 +252,16 @@ manifest_parse(struct store *st, const char *path, char *buf, size_t len)
 	uint32_t want;
 
 	if (len == 0 || buf[len - 1] != '\n')
-		return cdp_seterr("%s: truncated manifest", path);
+		return cdp_setdamage("%s: truncated manifest", path);
 	/* The last line is the checksum of everything before it. */
 	crcline = buf + len - 1;
 	while (crcline > buf && crcline[-1] != '\n')
 		crcline--;
 	if (strncmp(crcline, "crc32 ", 6) != 0)
-		return cdp_seterr("%s: truncated manifest (no checksum line)", path);
+		return cdp_setdamage("%s: truncated manifest (no checksum line)", path);
 	want = (uint32_t)strtoul(crcline + 6, NULL, 16);
 	if ((uint32_t)crc32(0, (Bytef *)buf, (uInt)(crcline - buf)) != want)
-		return cdp_seterr("%s: manifest checksum mismatch", path);
+		return cdp_setdamage("%s: manifest checksum mismatch", path);
 	end = crcline;
 	while (line < end) {
 		char *nl = memchr(line, '\n', (size_t)(end - line));
@@ -272,7 +272,7 @@ manifest_parse(struct store *st, const char *path, char *buf, size_t len)
 		lineno++;
 		if (lineno == 1) {
 			if (strncmp(line, "cdp-store ", 10) != 0)
-				return cdp_seterr("%s: not a cdp manifest", path);
+				return cdp_setdamage("%s: not a cdp manifest", path);
 			if (atoi(line + 10) != STORE_FORMAT)
 				return cdp_seterr("%s: unsupported store format %s", path, line + 10);
 		} else if (strncmp(line, "generation ", 11) == 0) {
@@ -283,13 +283,13 @@ manifest_parse(struct store *st, const char *path, char *buf, size_t len)
 			p = line;
 			tok = strsep(&p, " ");
 			if (!p || !*tok)
-				return cdp_seterr("%s:%lu: malformed entry", path, lineno);
+				return cdp_setdamage("%s:%lu: malformed entry", path, lineno);
 			e = store_add(st, tok, strtoull(strsep(&p, " "), NULL, 10));
 			while (p && (tok = strsep(&p, " ")) != NULL) {
 				char *eq = strchr(tok, '=');
 
 				if (!eq)
-					return cdp_seterr("%s:%lu: malformed entry", path, lineno);
+					return cdp_setdamage("%s:%lu: malformed entry", path, lineno);
 				*eq = '\0';
 				mentry_put(e, tok, unescape(eq + 1, strlen(eq + 1)));
 			}
@@ -311,7 +311,7 @@ manifest_load(struct store *st)
 	st->generation = 0;
 	st->next_id = 1;
 	if (stat(path, &stt) == 0 && stt.st_size > MANIFEST_MAX) {
-		r = cdp_seterr("%s: manifest too large", path);
+		r = cdp_setdamage("%s: manifest too large", path);
 	} else if (io_read_file(path, &sb) < 0) {
 		r = cdp_seterr("%s: %s", path, strerror(errno));
 	} else {
@@ -468,18 +468,18 @@ store_open(const char *dir, const struct store_opts *o, int *locked)
 	mpath = store_path(st, MANIFEST);
 	if (access(mpath, F_OK) < 0 && errno == ENOENT) {
 		free(mpath);
-		if (!o->create) {
-			cdp_seterr("%s: no such store (no MANIFEST)", dir);
-			goto fail;
-		}
 		/*
 		 * A new store: its first manifest makes it one.  But segment
 		 * files without a manifest mean a lost MANIFEST, not a new
 		 * store: creating one would make cleanup() delete them all.
 		 */
 		if (has_segment_files(st)) {
-			cdp_seterr("%s: segment files but no MANIFEST: the store is damaged; "
+			cdp_setdamage("%s: segment files but no MANIFEST: the store is damaged; "
 			    "restore MANIFEST from a backup or move the files away", dir);
+			goto fail;
+		}
+		if (!o->create) {
+			cdp_seterr("%s: no such store (no MANIFEST)", dir);
 			goto fail;
 		}
 		if (store_commit(st) < 0)
@@ -528,7 +528,7 @@ store_commit(struct store *st)
 void
 store_segments_free(struct segment **segs, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; segs && i < n; i++)
 		segment_close(segs[i]);
 	free(segs);
 }
@@ -536,6 +536,8 @@ store_segments_free(struct segment **segs, size_t n)
 int
 store_segments(struct store *st, const char *table, struct segment ***segsp, size_t *np)
 {
+	*segsp = NULL;
+	*np = 0;
 	for (int attempt = 0;; attempt++) {
 		struct segment **segs = NULL;
 		size_t n = 0;
