@@ -243,6 +243,37 @@ entries_free(struct store *st)
 	st->ne = st->cap = 0;
 }
 
+int
+store_file_name_ok(const char *name)
+{
+	size_t n = strlen(name), d = 0;
+
+	if (n < 9 || n > 32 || strncmp(name, "seg-", 4) != 0 || strcmp(name + n - 4, ".cdp") != 0)
+		return 0;
+	for (const char *p = name + 4; p < name + n - 4; p++, d++)
+		if (*p < '0' || *p > '9')
+			return 0;
+	return d > 0;
+}
+
+/*
+ * Every file a manifest names is one of the store's own segment files,
+ * by name: a manifest naming "../victim" (even with a good checksum)
+ * must never make a writer wipe or unlink a file outside the store.
+ */
+static int
+manifest_check_files(const struct store *st, const char *path)
+{
+	for (size_t i = 0; i < st->ne; i++) {
+		const char *f = mentry_get(st->e[i], "file");
+
+		if (f && !store_file_name_ok(f))
+			return cdp_setdamage("%s: %s %llu names '%s', not a segment file of the store",
+			    path, st->e[i]->kind, (unsigned long long)st->e[i]->id, f);
+	}
+	return 0;
+}
+
 /* Parse MANIFEST text into st.  -1 with cdp_err() naming the problem. */
 static int
 manifest_parse(struct store *st, const char *path, char *buf, size_t len)
@@ -296,7 +327,7 @@ manifest_parse(struct store *st, const char *path, char *buf, size_t len)
 		}
 		line = nl + 1;
 	}
-	return 0;
+	return manifest_check_files(st, path);
 }
 
 static int
@@ -378,12 +409,12 @@ static void
 wipe_file(const char *path)
 {
 	static const char zeros[65536];
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	struct stat sb;
 
 	if (fd < 0)
 		return;
-	if (fstat(fd, &sb) == 0) {
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
 		for (off_t off = 0; off < sb.st_size;) {
 			size_t n = sb.st_size - off > (off_t)sizeof zeros ? sizeof zeros : (size_t)(sb.st_size - off);
 			ssize_t w = pwrite(fd, zeros, n, off);
@@ -435,6 +466,23 @@ has_segment_files(const struct store *st)
 	return found;
 }
 
+/*
+ * A store another user can write to is refused: that user could plant
+ * segment files, a manifest or symbolic links that make our writers
+ * overwrite or wipe files elsewhere, and read what we erase.
+ */
+static int
+dir_unsafe(const char *dir, const struct stat *sb)
+{
+	if (sb->st_uid != geteuid())
+		return cdp_seterr("%s: store directory belongs to another user (uid %u); refusing to use it",
+		    dir, (unsigned)sb->st_uid);
+	if (sb->st_mode & (S_IWGRP | S_IWOTH))
+		return cdp_seterr("%s: store directory is writable by others (mode %03o); refusing to "
+		    "use it (chmod 700 it)", dir, (unsigned)(sb->st_mode & 0777));
+	return 0;
+}
+
 struct store *
 store_open(const char *dir, const struct store_opts *o, int *locked)
 {
@@ -458,6 +506,8 @@ store_open(const char *dir, const struct store_opts *o, int *locked)
 		}
 	} else if (!S_ISDIR(stt.st_mode)) {
 		cdp_seterr("%s: not a store directory", dir);
+		goto fail;
+	} else if (dir_unsafe(dir, &stt) < 0) {
 		goto fail;
 	}
 	if (o->write && lock_store(st, o->wait) < 0) {

@@ -90,6 +90,9 @@ void store_segments_free(struct segment **segs, size_t n);
 char **segments_columns(struct segment **segs, size_t n, size_t *ncols);
 void columns_free(char **names, size_t n);
 
+/* 1 if name is one a store gives its segment files ("seg-NNNNNNNN.cdp"). */
+int store_file_name_ok(const char *name);
+
 /* Name for a new segment file of this store. */
 char *store_segment_name(struct store *st, uint64_t *id);
 

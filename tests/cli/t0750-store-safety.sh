@@ -62,7 +62,79 @@ test_truncated_segments_are_damage() {
 	damaged profiles cdp-report overview
 }
 
+
+# fix_crc: make MANIFEST's checksum line match its new content, as a
+# careful attacker would (the CRC-32 is the one gzip keeps).
+fix_crc() {
+	head -n -1 "$CDP_STORE/MANIFEST" >m.body
+	crc=$(gzip -c m.body | tail -c 8 | head -c 4 | od -An -tx4 | tr -d ' \n')
+	{ cat m.body; echo "crc32 $crc"; } >"$CDP_STORE/MANIFEST"
+}
+
+test_manifest_names_outside_the_store_are_damage() {
+	small_store
+	f=$(seg_file records)
+	cp "$CDP_STORE/$f" victim.cdp
+	cp victim.cdp victim.before
+	sed -i "s|file=$f|file=../w/victim.cdp|" "$CDP_STORE/MANIFEST"
+	fix_crc
+	grep -q 'file=../w/victim.cdp' "$CDP_STORE/MANIFEST"
+	for cmd in "cdp-store verify" "cdp-store dump" "cdp-store info" \
+	    "cdp-forget --email anna@example.com" "cdp-forget -n --email anna@example.com" \
+	    "cdp-merge -q --rebuild" "cdp-export --all" "cdp-segment -a -c email_consent" \
+	    "cdp-report overview" "cdp-import -q crm.csv"; do
+		rc=0
+		$cmd >out.txt 2>err.txt </dev/null || rc=$?
+		if [ $rc -ne 4 ] || ! grep -q "not a segment file of the store" err.txt; then
+			echo "$cmd: exit $rc" >&2
+			cat err.txt >&2
+			return 1
+		fi
+	done
+	cmp victim.cdp victim.before
+	# a name that only looks like one of ours is refused too
+	sed -i "s|file=../w/victim.cdp|file=seg-1/../../w/victim.cdp|" "$CDP_STORE/MANIFEST"
+	fix_crc
+	expect_status 4 cdp-store verify
+	expect_status 4 cdp-forget -q --email anna@example.com
+	cmp victim.cdp victim.before
+}
+
+test_store_writable_by_others_is_refused() {
+	small_store
+	chmod 777 "$CDP_STORE"
+	for cmd in "cdp-store verify" "cdp-store dump" "cdp-forget --email anna@example.com" \
+	    "cdp-merge -q" "cdp-export --all" "cdp-segment -a -c email_consent" "cdp-report overview" \
+	    "cdp-import -q crm.csv"; do
+		rc=0
+		$cmd >out.txt 2>err.txt </dev/null || rc=$?
+		if [ $rc -ne 2 ] && [ $rc -ne 4 ] || ! grep -q "writable by others" err.txt; then
+			echo "$cmd: exit $rc" >&2
+			cat err.txt >&2
+			return 1
+		fi
+	done
+	chmod 700 "$CDP_STORE"
+	cdp-store verify
+	if [ "$(id -u)" -ne 0 ]; then
+		echo "not root: the other-owner case cannot be set up" >&2
+		return 0
+	fi
+	chown 65534 "$CDP_STORE"
+	expect_status 2 cdp-store dump 2>err.txt
+	grep -q "belongs to another user" err.txt
+	expect_status 2 cdp-forget -q --email anna@example.com 2>err.txt
+	grep -q "belongs to another user" err.txt
+	chown 0 "$CDP_STORE"
+	cdp-store verify
+}
+
 check "a truncated segment of any table is damage (exit 4) for every program" \
 	test_truncated_segments_are_damage
+
+check "a manifest naming a file outside the store is damage; nothing outside is touched" \
+	test_manifest_names_outside_the_store_are_damage
+check "a store directory others can write to (or another user owns) is refused" \
+	test_store_writable_by_others_is_refused
 
 done_testing

@@ -331,6 +331,24 @@ test_manifest(void)
 	free(sdir);
 }
 
+static void
+test_file_names(void)
+{
+	static const char *const good[] = { "seg-00000001.cdp", "seg-123456789012.cdp", "seg-1.cdp", NULL };
+	static const char *const bad[] = { "../victim.cdp", "seg-1/../../x.cdp", "seg-.cdp",
+		"seg-0001.cdpx", "/etc/passwd", "seg-00000001.cdp/", "MANIFEST", "seg-0a.cdp",
+		"seg-000000000000000000000000001.cdp", "", NULL };
+	int ok = 1;
+
+	for (int i = 0; good[i]; i++)
+		ok &= store_file_name_ok(good[i]);
+	T_CHECK(ok, "store: its own segment file names are accepted");
+	ok = 1;
+	for (int i = 0; bad[i]; i++)
+		ok &= !store_file_name_ok(bad[i]);
+	T_CHECK(ok, "store: names outside the store or not its pattern are refused");
+}
+
 int
 main(void)
 {
@@ -343,6 +361,7 @@ main(void)
 	test_segment_corruption();
 	test_segment_bomb();
 	test_manifest();
+	test_file_names();
 	char cmd[512];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	(void)!system(cmd);
