@@ -80,6 +80,8 @@ struct forget {
 	size_t nids;
 	struct change *ch;
 	size_t nch;
+	struct forget_request *rq;	/* what was asked for, as given */
+	size_t nrq;
 	char **oldfiles;		/* to wipe after the commit */
 	size_t nold;
 	struct strbuf key;
@@ -812,30 +814,61 @@ is_digit(int c)
 	return c >= '0' && c <= '9';
 }
 
-#define PHONE_TAIL 7	/* digits every written form of a number ends with */
-
 /*
  * What a rejects line is tested against: doomed values lower-cased, as
- * whole tokens; phones by their last digits, since a rejected line
- * holds the number as typed ("030 1234567", "+49 (0)30 1234567").
+ * whole tokens; phones by number.  A rejected line holds a number as
+ * typed ("030 1234567", "+49 (0)30 1234567"), so each field of the line
+ * that normalizes as a phone is compared by its E.164 form; a field that
+ * does not normalize is compared with what the person supplied, as
+ * written.  Never by a part of the number: two people's numbers may end
+ * alike.
  */
 struct needles {
 	struct strmap words;	/* lower-cased value -> ident index */
-	struct strmap tails;	/* last PHONE_TAIL digits -> ident index */
+	struct strmap phones;	/* E.164 -> ident index */
+	struct strmap typed;	/* a phone request as given, lower-cased -> ident index + 1, or 0 */
+	const char *cc;		/* country of national numbers */
 };
+
+static void
+needles_typed(struct forget *g, struct needles *nd)
+{
+	for (size_t q = 0; q < g->nrq; q++) {
+		const struct forget_request *r = &g->rq[q];
+		struct strbuf e164 = STRBUF_INIT;
+		const char *t;
+		size_t len;
+		long k = -1;
+		char *lv;
+
+		if (r->kind != FORGET_PHONE && r->kind != FORGET_ANY)
+			continue;
+		trimmed(r->text, &t, &len);
+		if (!len)
+			continue;
+		if (norm_phone(t, len, nd->cc, &e164) == 0)
+			k = ident_find(g, "phone", e164.buf, e164.len);
+		else if (r->kind != FORGET_PHONE)
+			continue;	/* not a phone: words match it */
+		sb_free(&e164);
+		lv = xstrndup(t, len);
+		ascii_lower(lv, len);
+		strmap_put(&nd->typed, lv, len, k + 1);
+		explicit_bzero(lv, len);
+		free(lv);
+	}
+}
 
 static void
 needles_make(struct forget *g, struct needles *nd)
 {
 	memset(nd, 0, sizeof *nd);
+	nd->cc = g->o->default_country;
 	for (size_t i = 0; i < g->nids; i++) {
 		const struct ident *id = &g->ids[i];
 
 		if (strcmp(id->type, "phone") == 0) {
-			/* +CC then the national number: 7 trailing digits never
-			 * reach into a country code of up to 3 digits */
-			if (id->len >= PHONE_TAIL + 4 && id->value[0] == '+')
-				strmap_put(&nd->tails, id->value + id->len - PHONE_TAIL, PHONE_TAIL, (long)i);
+			strmap_put(&nd->phones, id->value, id->len, (long)i);
 		} else if (id->len) {
 			char *lv = xstrndup(id->value, id->len);
 
@@ -845,13 +878,63 @@ needles_make(struct forget *g, struct needles *nd)
 			free(lv);
 		}
 	}
+	needles_typed(g, nd);
 }
 
 static void
 needles_free(struct needles *nd)
 {
 	strmap_free(&nd->words);
-	strmap_free(&nd->tails);
+	strmap_free(&nd->phones);
+	strmap_free(&nd->typed);
+}
+
+/* 1 if one field holds a doomed phone: by E.164, else as typed. */
+static int
+phone_field_doomed(struct forget *g, const struct needles *nd, const char *f, size_t n)
+{
+	struct strbuf e164 = STRBUF_INIT;
+	long k = -1;
+	int hit = 0;
+	size_t i;
+
+	while (n && (*f == ' ' || *f == '\r'))
+		f++, n--;
+	while (n && (f[n - 1] == ' ' || f[n - 1] == '\r'))
+		n--;
+	for (i = 0; i < n && !is_digit(f[i]); i++)
+		;
+	if (i == n || n > 64)
+		return 0;
+	if (norm_phone(f, n, nd->cc, &e164) == 0) {
+		if ((k = strmap_get(&nd->phones, e164.buf, e164.len)) >= 0)
+			hit = 1;
+	} else if ((k = strmap_get(&nd->typed, f, n)) >= 0) {
+		hit = 1;
+		k--;	/* stored as index + 1; 0: a number that names no ident */
+	}
+	sb_free(&e164);
+	if (hit && k >= 0)
+		g->ids[k].hit = 1;
+	return hit;
+}
+
+/* Every field of the line, split at CSV punctuation, quotes dropped. */
+static int
+phone_doomed(struct forget *g, const struct needles *nd, const char *p, size_t n)
+{
+	if (!nd->phones.count && !nd->typed.count)
+		return 0;
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+
+		while (j < n && !strchr(",;\t|\"\n", p[j]))
+			j++;
+		if (phone_field_doomed(g, nd, p + i, j - i))
+			return 1;
+		i = j + 1;
+	}
+	return 0;
 }
 
 /* 1 if the lower-cased record holds a needle; marks the ident hit. */
@@ -881,31 +964,7 @@ record_doomed(struct forget *g, const struct needles *nd, const char *p, size_t 
 		}
 		i = j;
 	}
-	if (!nd->tails.count)
-		return 0;
-	for (size_t i = 0; i < n;) {
-		char digits[64];
-		size_t nd2 = 0, j = i;
-		long k;
-
-		if (!is_digit(p[i])) {
-			i++;
-			continue;
-		}
-		while (j < n && nd2 < sizeof digits && (is_digit(p[j]) || strchr(" -./()", p[j]))) {
-			if (is_digit(p[j]))
-				digits[nd2++] = p[j];
-			j++;
-		}
-		/* a number ends where its run ends */
-		if (nd2 >= PHONE_TAIL &&
-		    (k = strmap_get(&nd->tails, digits + nd2 - PHONE_TAIL, PHONE_TAIL)) >= 0) {
-			g->ids[k].hit = 1;
-			return 1;
-		}
-		i = j > i ? j : i + 1;
-	}
-	return 0;
+	return phone_doomed(g, nd, p, n);
 }
 
 /* Length of the CSV record at p (through its newline), quotes respected. */
@@ -1496,6 +1555,8 @@ forget_run(struct store *st, struct forget_request *rq, size_t nrq, const struct
 	g.st = st;
 	g.o = o;
 	g.stats = stats;
+	g.rq = rq;
+	g.nrq = nrq;
 	make_reference(o->reference, stats->reference, sizeof stats->reference);
 	confpath = store_path(st, "merge.conf");
 	g.have_cfg = merge_config_load(&g.cfg, confpath) == 0;

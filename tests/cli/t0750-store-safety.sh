@@ -129,6 +129,43 @@ test_store_writable_by_others_is_refused() {
 	cdp-store verify
 }
 
+test_forget_phone_spares_numbers_that_only_end_alike() {
+	cat > crm.csv <<'CSV'
+customer_id,first_name,email,phone,city
+C1,Anna,anna@example.com,030 5550101,Berlin
+C2,Bert,bert@example.com,030 5550202,Hamburg
+C5,Xaver,"x@example.com,040 5550101
+CSV
+	cat > more.csv <<'CSV'
+customer_id,first_name,email,phone,city
+C6,Yuri,,+1 212 555 0101,Rome,extra
+C7,Anna,,0049 30 5550101,Berlin,extra
+C8,Anna,,+49 (0)30 555-0101,Berlin,extra
+C9,Zed,,tel. 555 0101,Bonn,extra
+C10,Ola,,030 5550909,Kiel,extra
+C11,Per,,040 5550909,Kiel,extra
+CSV
+	expect_status 1 cdp-import -q --source crm --kind person --default-country DE crm.csv
+	expect_status 1 cdp-import -q --source more --kind person --default-country DE more.csv
+	cdp-merge -q
+	cdp-forget -q --default-country DE --phone '+49 30 5550101'
+	# Anna's rejected rows go, by their number in any written form ...
+	refute_grep -e C7, -e C8, more.csv.rejects.csv
+	# ... two other people whose numbers end in the same 7 digits stay,
+	# and so does a line whose field is no number at all
+	grep -q 'C5,Xaver' crm.csv.rejects.csv
+	grep -q 'C6,Yuri' more.csv.rejects.csv
+	grep -q 'C9,Zed' more.csv.rejects.csv
+	# A number that does not normalize (no country given) matches
+	# only where it is written exactly so.
+	set +e
+	cdp-forget -q --phone '030 5550909'
+	set -e
+	refute_grep C10, more.csv.rejects.csv
+	grep -q 'C11,Per' more.csv.rejects.csv
+	grep -q 'C6,Yuri' more.csv.rejects.csv
+}
+
 check "a truncated segment of any table is damage (exit 4) for every program" \
 	test_truncated_segments_are_damage
 
@@ -136,5 +173,7 @@ check "a manifest naming a file outside the store is damage; nothing outside is 
 	test_manifest_names_outside_the_store_are_damage
 check "a store directory others can write to (or another user owns) is refused" \
 	test_store_writable_by_others_is_refused
+check "forget by phone removes reject lines by number, not by its last digits" \
+	test_forget_phone_spares_numbers_that_only_end_alike
 
 done_testing
