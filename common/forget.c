@@ -19,11 +19,13 @@
  *      "forget" entry carrying the audit line.  This rename is the
  *      point where the erasure takes effect, all of it at once: no
  *      reader ever sees a half-erased person.
- *   5. overwrite each old file with zeros, fsync, unlink.  Killed here,
- *      the old files are unnamed; the next cdp-forget opens them
- *      before taking the lock (forget_leftovers_open) and wipes them
- *      after (forget_recover).  Any other writer's cleanup would only
- *      unlink them: their blocks are then free but not zeroed.
+ *   5. wait until no reader of an older generation is left (bounded
+ *      by o->wipe_wait; store_wait_readers), then overwrite each old
+ *      file with zeros, fsync, unlink.  Killed here, or still read when
+ *      the wait ends, the old files are unnamed; the next writer's
+ *      cleanup (store.c) wipes and removes them once those readers are
+ *      gone, and the next cdp-forget also wipes the ones it opened
+ *      before taking the lock (forget_leftovers_open, forget_recover).
  *   6. append the audit line (O_APPEND, fsync), then a second commit
  *      drops the "forget" entry.  Killed between, forget_recover()
  *      sees the entry and appends the line unless the log has it.
@@ -1373,9 +1375,13 @@ forget_leftovers_open(const char *dir, struct forget_leftovers *lo)
 }
 
 int
-forget_recover(struct store *st, struct forget_leftovers *lo)
+forget_recover(struct store *st, struct forget_leftovers *lo, int wait)
 {
 	int rc = 0, dirty = 0;
+
+	/* Readers of an older generation may still read a leftover. */
+	if (lo->n && store_wait_readers(st, wait) != 0)
+		rc = 1;
 
 	/*
 	 * Why this suffices: a forget killed after its commit leaves its
@@ -1399,6 +1405,7 @@ forget_recover(struct store *st, struct forget_leftovers *lo)
 	free(lo->fds);
 	free(lo->names);
 	memset(lo, 0, sizeof *lo);
+	rc = rc > 0 ? 0 : rc;	/* still read: the next writer wipes them */
 	/* Those unlinks (ours or cleanup's) must be durable too. */
 	if (io_fsync_dir(st->dir) < 0 && rc == 0)
 		rc = cdp_seterr("%s: fsync failed: %s", st->dir, strerror(errno));
@@ -1418,6 +1425,28 @@ forget_recover(struct store *st, struct forget_leftovers *lo)
 	}
 	if (dirty && store_commit(st) < 0)
 		return -1;
+	return 0;
+}
+
+/*
+ * After the commit: zero and unlink the old files once no reader of an
+ * older generation can still read them.  Files still in use when the
+ * wait ends stay, unnamed, for the next writer's cleanup to wipe.
+ */
+static int
+wipe_old(struct forget *g)
+{
+	int w = g->nold ? store_wait_readers(g->st, g->o->wipe_wait) : 0;
+
+	if (w < 0)
+		return -1;
+	if (w > 0) {
+		g->stats->unwiped = g->nold;
+		return 0;
+	}
+	for (size_t i = 0; i < g->nold; i++)
+		if (wipe_unlink(g->st, g->oldfiles[i]) < 0)
+			return -1;
 	return 0;
 }
 
@@ -1643,11 +1672,9 @@ forget_run(struct store *st, struct forget_request *rq, size_t nrq, const struct
 		g.ch[k].new_file = NULL;
 	}
 	stats->seconds = now_seconds() - start;
-	for (size_t i = 0; i < g.nold; i++) {
-		if (wipe_unlink(st, g.oldfiles[i]) < 0) {
-			rc = -2;
-			goto out;
-		}
+	if (wipe_old(&g) < 0) {
+		rc = -2;
+		goto out;
 	}
 	if (io_fsync_dir(st->dir) < 0) {
 		cdp_seterr("%s: fsync failed: %s", st->dir, strerror(errno));
@@ -1664,6 +1691,12 @@ forget_run(struct store *st, struct forget_request *rq, size_t nrq, const struct
 		goto out;
 	}
 	rc = 0;
+	if (stats->unwiped) {
+		cdp_seterr("%llu old segment files are still open in programs that read the store "
+		    "before the erasure; they are wiped by the next writer once those end",
+		    (unsigned long long)stats->unwiped);
+		rc = -2;
+	}
 out:
 	stats->seconds = now_seconds() - start;
 	forget_free(&g, !committed);

@@ -428,10 +428,76 @@ wipe_file(const char *path)
 	close(fd);
 }
 
-/* Remove what a killed writer left: temporaries and unnamed segments. */
+#define READER_PREFIX "reader-"
+
+/*
+ * Readers of generations older than st's that still hold their lock.
+ * The lock files of those that are gone are removed on the way: taken
+ * exclusively first, so a reader that opened one just now finds, when
+ * it gets its shared lock, a manifest of a newer generation and tries
+ * again with that.
+ */
+static int
+old_readers(struct store *st)
+{
+	DIR *d = opendir(st->dir);
+	struct dirent *de;
+	int busy = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		const char *n = de->d_name, *num = n + strlen(READER_PREFIX);
+		char *p, *end;
+		uint64_t g;
+		int fd;
+
+		if (strncmp(n, READER_PREFIX, strlen(READER_PREFIX)) != 0)
+			continue;
+		g = strtoull(num, &end, 10);
+		if (end == num || *end || g >= st->generation)
+			continue;
+		p = store_path(st, n);
+		fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+		if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0)
+			busy++;
+		else
+			unlink(p);
+		if (fd >= 0)
+			close(fd);
+		free(p);
+	}
+	closedir(d);
+	return busy;
+}
+
+int
+store_wait_readers(struct store *st, int seconds)
+{
+	double deadline = now_seconds() + seconds;
+
+	while (old_readers(st) > 0) {
+		struct timespec ts = { 0, 50 * 1000 * 1000 };
+
+		if (cdp_interrupted)
+			return cdp_seterr("%s: interrupted while waiting for readers", st->dir);
+		if (seconds >= 0 && now_seconds() >= deadline)
+			return 1;
+		nanosleep(&ts, NULL);
+	}
+	return 0;
+}
+
+/*
+ * Remove what a killed writer left (temporaries) and the segment files
+ * no manifest names: a killed writer's, or superseded ones kept for
+ * readers of older generations -- these only once no such reader is
+ * left.  Their bytes are wiped first: one may hold what cdp-forget erased.
+ */
 static void
 cleanup(struct store *st)
 {
+	int readers = old_readers(st);
 	DIR *d = opendir(st->dir);
 	struct dirent *de;
 
@@ -441,7 +507,7 @@ cleanup(struct store *st)
 		const char *n = de->d_name;
 
 		if (strncmp(n, "tmp-", 4) == 0 ||
-		    (strncmp(n, "seg-", 4) == 0 && !is_live_file(st, n))) {
+		    (!readers && strncmp(n, "seg-", 4) == 0 && !is_live_file(st, n))) {
 			char *p = store_path(st, n);
 
 			wipe_file(p);
@@ -450,6 +516,64 @@ cleanup(struct store *st)
 		}
 	}
 	closedir(d);
+}
+
+/* The generation of the manifest in place now (0 if unreadable). */
+static uint64_t
+manifest_generation_now(const struct store *st)
+{
+	char *path = store_path(st, MANIFEST), buf[128];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+	const char *g;
+
+	free(path);
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	g = strstr(buf, "\ngeneration ");
+	return g ? strtoull(g + 12, NULL, 10) : 0;
+}
+
+/*
+ * Register as a reader of the generation just loaded: a shared lock on
+ * reader-G, then a check that G is still the manifest's generation (a
+ * writer that committed before the lock may have removed G's dropped
+ * files already; we then load the new manifest and try again).  A store
+ * we cannot create files in (read-only) has no writers to fear.
+ */
+static int
+reader_register(struct store *st)
+{
+	for (int attempt = 0;; attempt++) {
+		struct strbuf sb = STRBUF_INIT;
+		char *p;
+		int fd;
+
+		sb_addf(&sb, "%s/" READER_PREFIX "%llu", st->dir, (unsigned long long)st->generation);
+		p = sb_detach(&sb, NULL);
+		fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		free(p);
+		if (fd < 0)
+			return errno == EROFS || errno == EACCES ? 0 :
+			    cdp_seterr("%s: cannot register as a reader: %s", st->dir, strerror(errno));
+		if (flock(fd, LOCK_SH) == 0 && manifest_generation_now(st) == st->generation) {
+			st->readfd = fd;
+			return 0;
+		}
+		close(fd);
+		if (cdp_interrupted)
+			return cdp_seterr("%s: interrupted", st->dir);
+		if (attempt >= 10) {
+			struct timespec ts = { 0, 20 * 1000 * 1000 };
+
+			nanosleep(&ts, NULL);
+		}
+		if (manifest_load(st) < 0)
+			return -1;
+	}
 }
 
 static int
@@ -494,6 +618,7 @@ store_open(const char *dir, const struct store_opts *o, int *locked)
 		*locked = 0;
 	st->dir = xstrdup(dir);
 	st->lockfd = -1;
+	st->readfd = -1;
 	st->next_id = 1;
 	if (stat(dir, &stt) < 0) {
 		if (errno != ENOENT || !o->create) {
@@ -541,6 +666,8 @@ store_open(const char *dir, const struct store_opts *o, int *locked)
 	}
 	if (o->write)
 		cleanup(st);
+	else if (reader_register(st) < 0)
+		goto fail;
 	return st;
 fail:
 	store_close(st);
@@ -563,11 +690,16 @@ store_commit(struct store *st)
 		st->generation--;
 		return -1;
 	}
-	/* Files of removed segments go only once no manifest names them. */
+	/* Files of removed segments go only once no manifest names them,
+	 * and no reader of an older generation may still open them; else
+	 * they stay for a later writer's cleanup(). */
+	int readers = old_readers(st);
+
 	for (size_t i = 0; i < st->ndoomed; i++) {
 		char *p = store_path(st, st->doomed[i]);
 
-		unlink(p);
+		if (!readers)
+			unlink(p);
 		free(p);
 		free(st->doomed[i]);
 	}
@@ -605,7 +737,9 @@ store_segments(struct store *st, const char *table, struct segment ***segsp, siz
 			s = segment_open(p);
 			free(p);
 			if (!s) {
-				vanished = errno == ENOENT && st->lockfd < 0 && attempt < 5;
+				/* a reader that could not register: a writer may
+				 * have removed the file since our manifest */
+				vanished = errno == ENOENT && st->lockfd < 0 && st->readfd < 0 && attempt < 5;
 				store_segments_free(segs, n);
 				if (!vanished)
 					return -1;
@@ -637,6 +771,8 @@ store_close(struct store *st)
 	free(st->doomed);
 	if (st->lockfd >= 0)
 		close(st->lockfd);
+	if (st->readfd >= 0)
+		close(st->readfd);
 	free(st->dir);
 	free(st);
 }

@@ -166,6 +166,122 @@ CSV
 	grep -q 'C6,Yuri' more.csv.rejects.csv
 }
 
+# people N: a CRM file of N people, person-1 ... person-N.
+people() {
+	echo customer_id,first_name,email,city
+	i=1
+	while [ $i -le "$1" ]; do
+		echo "C$i,P$i,person-$i@example.com,Town$((i % 7))"
+		i=$((i + 1))
+	done
+}
+
+# Readers in a loop until $T/stop exists; each failure is a line in
+# $T/w/failures (with the message), each round a line in $T/w/rounds.
+reader_loop() {
+	while [ ! -e "$T/stop" ]; do
+		for cmd in "cdp-store verify" "cdp-store dump --format jsonl" \
+		    "cdp-store dump --table profiles" "cdp-export --all" "cdp-report overview" \
+		    "cdp-segment -a -c email_consent"; do
+			rc=0
+			$cmd >/dev/null 2>rd.$1.err </dev/null || rc=$?
+			if [ $rc -ne 0 ]; then
+				echo "$cmd: exit $rc: $(cat rd.$1.err)" >>failures
+			fi
+		done
+		echo round >>rounds
+	done
+}
+
+# concurrent_readers N WRITER...: N times WRITER (with @I@ replaced by
+# the round number) while readers loop; no reader may ever fail.
+concurrent_readers() {
+	nrounds=$1
+	shift
+	rm -f "$T/stop" failures rounds
+	: >failures
+	# two loops, so some reader is always between its manifest and its data
+	reader_loop a &
+	rp=$!
+	sleep 0.1
+	reader_loop b &
+	rp="$rp $!"
+	i=1
+	while [ $i -le "$nrounds" ]; do
+		cmd=$(echo "$*" | sed "s/@I@/$i/g")
+		$cmd
+		i=$((i + 1))
+	done
+	touch "$T/stop"
+	for p in $rp; do
+		wait "$p"
+	done
+	echo "$(grep -c '' rounds) reader rounds during $nrounds writers" >&2
+	if [ -s failures ]; then
+		head -n 20 failures >&2
+		return 1
+	fi
+	test "$(grep -c '' rounds)" -ge 5
+}
+
+test_readers_never_fail_during_forget() {
+	people 2000 >crm.csv
+	cdp-import -q --source crm --kind person crm.csv
+	cdp-merge -q
+	concurrent_readers 50 cdp-forget -q --wipe-wait 60 --email person-@I@@example.com
+	cdp-store verify --absent person-7@example.com --absent person-50@example.com
+	test "$(cdp-store dump --table profiles --format jsonl | grep -c '')" -eq 1950
+}
+
+test_readers_never_fail_during_merge_rebuild() {
+	people 2000 >crm.csv
+	cdp-import -q --source crm --kind person crm.csv
+	cdp-merge -q
+	concurrent_readers 50 cdp-merge -q --rebuild
+	cdp-store verify
+	test "$(cdp-store dump --table profiles --format jsonl | grep -c '')" -eq 2000
+}
+
+# A reader that holds the store open: cdp-export reads its ids from
+# standard input after opening the store.
+test_forget_waits_for_readers_of_the_old_data() {
+	people 5 >crm.csv
+	cdp-import -q --source crm --kind person crm.csv
+	cdp-merge -q
+	mkfifo ids
+	cdp-export --fields email <ids >export.out 2>export.err &
+	ep=$!
+	exec 3>ids
+	sleep 0.3
+	# the reader holds the old generation: forget commits, then waits
+	# for it; with a short wait the old files stay, unnamed and whole
+	expect_status 2 cdp-forget -q --wipe-wait 1 --email person-2@example.com 2>err.txt
+	grep -q 'still open in programs' err.txt
+	expect_status 1 cdp-store verify --absent person-2@example.com 2>absent.txt
+	grep -q 'superseded file not wiped yet' absent.txt
+	# the reader reads its whole generation, the erased person included
+	echo 2 >&3
+	exec 3>&-
+	wait $ep
+	grep -q person-2@example.com export.out
+	# the next writer wipes what no reader needs any more
+	cdp-merge -q
+	cdp-store verify --absent person-2@example.com
+	# by default forget waits until the old reader ends, then wipes
+	cdp-export --fields email <ids >export2.out 2>export.err &
+	ep=$!
+	exec 3>ids
+	sleep 0.3
+	( sleep 1; echo 3 >&3; exec 3>&- ) &
+	exec 3>&-
+	cdp-forget -q --email person-3@example.com
+	wait $ep
+	grep -q person-3@example.com export2.out
+	cdp-store verify --absent person-3@example.com
+	ls "$CDP_STORE" >files
+	test "$(grep -c '^seg-' files)" -eq "$(grep -c ' file=seg-' "$CDP_STORE/MANIFEST")"
+}
+
 check "a truncated segment of any table is damage (exit 4) for every program" \
 	test_truncated_segments_are_damage
 
@@ -175,5 +291,11 @@ check "a store directory others can write to (or another user owns) is refused" 
 	test_store_writable_by_others_is_refused
 check "forget by phone removes reject lines by number, not by its last digits" \
 	test_forget_phone_spares_numbers_that_only_end_alike
+check "readers (verify, dump, export, report, segment) never fail during 50 forgets" \
+	test_readers_never_fail_during_forget
+check "readers never fail during 50 merge --rebuild runs" \
+	test_readers_never_fail_during_merge_rebuild
+check "forget wipes old data once the readers that started before it end" \
+	test_forget_waits_for_readers_of_the_old_data
 
 done_testing
