@@ -354,6 +354,10 @@ main(int argc, char *argv[])
 		    (unsigned long long)stats.segments, (unsigned long long)stats.reject_lines,
 		    (unsigned long long)stats.suppressed, stats.seconds);
 	}
+	if (stats.segdefs_redacted && !fo.dry_run)
+		cdp_warn("%llu saved segment expressions named an erased value: it is replaced by "
+		    "_erased_ and the segment marked redacted=1 (review them: cdp-segment --list)",
+		    (unsigned long long)stats.segdefs_redacted);
 	forget_stats_free(&stats);
 	store_close(st);
 	for (size_t i = first_stdin; i < nreqs; i++)

@@ -321,6 +321,20 @@ cmd_verify(struct store *st, int verbose, char **absent, size_t nabsent)
 	}
 	if (d)
 		closedir(d);
+	/* Manifest values decoded: a value with a space is stored as %20. */
+	for (size_t i = 0; i < st->ne && nabsent; i++) {
+		const struct mentry *e = st->e[i];
+
+		for (size_t k = 0; k < e->nkv; k++) {
+			for (size_t a = 0; a < nabsent; a++) {
+				if (contains(e->vals[k], strlen(e->vals[k]), absent[a], strlen(absent[a]))) {
+					cdp_warn("%s/MANIFEST: %s %llu: %s holds the value", st->dir, e->kind,
+					    (unsigned long long)e->id, e->keys[k]);
+					bad = 2;
+				}
+			}
+		}
+	}
 	/* Rejects files kept beside inputs belong to the store's data too. */
 	for (size_t i = 0; i < st->ne && nabsent; i++) {
 		const char *rf = mentry_get(st->e[i], "rejects-file");

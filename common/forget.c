@@ -84,6 +84,8 @@ struct forget {
 	size_t nch;
 	struct forget_request *rq;	/* what was asked for, as given */
 	size_t nrq;
+	char **pii;			/* lower-cased values to scrub from text */
+	size_t npii;
 	char **oldfiles;		/* to wipe after the commit */
 	size_t nold;
 	struct strbuf key;
@@ -1054,6 +1056,8 @@ out:
 	return rc;
 }
 
+static int rename_rejects(struct forget *g, const char *path);
+
 static int
 forget_rejects(struct forget *g)
 {
@@ -1069,10 +1073,225 @@ forget_rejects(struct forget *g)
 			continue;
 		strmap_put(&seen, rf, strlen(rf), 1);
 		rc = scrub_rejects(g, &nd, rf);
+		if (rc == 0)
+			rc = rename_rejects(g, rf);
 	}
 	needles_free(&nd);
 	strmap_free(&seen);
 	return rc;
+}
+
+/* ---- values in the manifest, file names and the audit log ----------------- */
+
+#define ERASED_MARK "_erased_"
+#define PII_MIN 3	/* shorter values would match by chance */
+
+static void
+pii_add(struct forget *g, const char *v, size_t len)
+{
+	char *lv;
+
+	if (len < PII_MIN)
+		return;
+	lv = xstrndup(v, len);
+	ascii_lower(lv, len);
+	for (size_t i = 0; i < g->npii; i++) {
+		if (strcmp(g->pii[i], lv) == 0) {
+			explicit_bzero(lv, len);
+			free(lv);
+			return;
+		}
+	}
+	g->pii = xreallocarray(g->pii, g->npii + 1, sizeof *g->pii);
+	g->pii[g->npii++] = lv;
+}
+
+/* Every erased identifier value, and every request as it was given. */
+static void
+pii_make(struct forget *g)
+{
+	for (size_t i = 0; i < g->nids; i++)
+		if (id_used(&g->ids[i]))
+			pii_add(g, g->ids[i].value, g->ids[i].len);
+	for (size_t q = 0; q < g->nrq; q++) {
+		const char *t;
+		size_t len;
+
+		if (g->rq[q].kind == FORGET_PROFILE)
+			continue;
+		trimmed(g->rq[q].text, &t, &len);
+		if (g->rq[q].kind == FORGET_ANY && !g->rq[q].found)
+			continue;	/* named nobody: may be anything */
+		pii_add(g, t, len);
+	}
+}
+
+static void
+pii_free(struct forget *g)
+{
+	for (size_t i = 0; i < g->npii; i++) {
+		explicit_bzero(g->pii[i], strlen(g->pii[i]));
+		free(g->pii[i]);
+	}
+	free(g->pii);
+}
+
+/*
+ * s[0..n) with every case-insensitive occurrence of an erased value
+ * replaced by ERASED_MARK, appended to out; the number replaced.
+ */
+static size_t
+pii_scrub(const struct forget *g, const char *s, size_t n, struct strbuf *out)
+{
+	char *low = xstrndup(s, n);
+	size_t pos = 0, hits = 0;
+
+	ascii_lower(low, n);
+	while (pos < n) {
+		const char *best = NULL;
+		size_t blen = 0;
+
+		for (size_t i = 0; i < g->npii; i++) {
+			size_t l = strlen(g->pii[i]);
+			const char *h = memmem(low + pos, n - pos, g->pii[i], l);
+
+			if (h && (!best || h < best || (h == best && l > blen)))
+				best = h, blen = l;
+		}
+		if (!best)
+			break;
+		sb_add(out, s + pos, (size_t)(best - low) - pos);
+		sb_adds(out, ERASED_MARK);
+		pos = (size_t)(best - low) + blen;
+		hits++;
+	}
+	sb_add(out, s + pos, n - pos);
+	explicit_bzero(low, n);
+	free(low);
+	return hits;
+}
+
+/* A rejects file's path with its file name scrubbed (NULL: unchanged). */
+static char *
+scrubbed_path(const struct forget *g, const char *path)
+{
+	const char *base = path_base(path);
+	struct strbuf sb = STRBUF_INIT;
+
+	sb_add(&sb, path, (size_t)(base - path));
+	if (!pii_scrub(g, base, strlen(base), &sb)) {
+		sb_free(&sb);
+		return NULL;
+	}
+	return sb_detach(&sb, NULL);
+}
+
+static int
+all_digits_n(const char *s)
+{
+	return *s && strspn(s, "0123456789") == strlen(s);
+}
+
+/*
+ * Scrub the manifest in memory: an input path, a saved segment's
+ * expression (marked redacted=1: it no longer selects what it did),
+ * any other value naming an erased value.  Checksums, file names and
+ * numbers cannot hold one and are left alone.
+ */
+static void
+scrub_manifest(struct forget *g)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	for (size_t i = 0; i < g->st->ne; i++) {
+		struct mentry *e = g->st->e[i];
+
+		for (size_t k = 0; k < e->nkv; k++) {
+			const char *key = e->keys[k], *v = e->vals[k];
+			char *np;
+
+			if (strcmp(key, "file") == 0 || strcmp(key, "sha256") == 0 || all_digits_n(v))
+				continue;
+			if (strcmp(key, "rejects-file") == 0) {
+				if ((np = scrubbed_path(g, v)) != NULL) {
+					if (!g->o->dry_run)
+						mentry_set(e, key, "%s", np);
+					g->stats->scrubbed++;
+					free(np);
+				}
+				continue;
+			}
+			sb_reset(&sb);
+			if (!pii_scrub(g, v, strlen(v), &sb))
+				continue;
+			g->stats->scrubbed++;
+			if (!g->o->dry_run)
+				mentry_set(e, key, "%s", sb.buf);
+			if (strcmp(e->kind, "segdef") == 0 && strcmp(key, "expr") == 0) {
+				g->stats->segdefs_redacted++;
+				if (!g->o->dry_run)
+					mentry_set(e, "redacted", "1");
+			}
+		}
+	}
+	sb_free(&sb);
+}
+
+/*
+ * Give a rejects file whose name holds an erased value the scrubbed
+ * name (the manifest is scrubbed alike).  Idempotent: a re-run finds
+ * the file renamed already.
+ */
+static int
+rename_rejects(struct forget *g, const char *path)
+{
+	char *np = scrubbed_path(g, path);
+	int rc = 0;
+
+	if (!np)
+		return 0;
+	if (!g->o->dry_run && access(np, F_OK) < 0 && rename(path, np) < 0 && errno != ENOENT)
+		rc = cdp_seterr("%s: cannot rename: %s", path, strerror(errno));
+	free(np);
+	return rc;
+}
+
+/* Rewrite the audit log without erased values (a reference may hold one). */
+static int
+scrub_audit_log(struct forget *g)
+{
+	char *path = store_path(g->st, AUDIT_FILE);
+	struct strbuf in = STRBUF_INIT, out = STRBUF_INIT;
+	int fd = -1, rc = 0;
+
+	if (io_read_file(path, &in) < 0) {
+		if (errno != ENOENT)
+			rc = cdp_seterr("%s: %s", path, strerror(errno));
+	} else if (pii_scrub(g, in.buf ? in.buf : "", in.len, &out) && !g->o->dry_run) {
+		fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0 || io_replace_file(g->st->dir, AUDIT_FILE, out.buf, out.len) == -1 ||
+		    forget_wipe_fd(fd, path) < 0)
+			rc = fd < 0 ? cdp_seterr("%s: %s", path, strerror(errno)) : -1;
+	}
+	if (fd >= 0)
+		close(fd);
+	sb_free(&in);
+	sb_free(&out);
+	free(path);
+	return rc;
+}
+
+/* The new audit line holds no erased value either (say, in a reference). */
+static void
+scrub_line(struct forget *g, struct strbuf *line)
+{
+	struct strbuf out = STRBUF_INIT;
+
+	if (pii_scrub(g, line->buf, line->len, &out)) {
+		sb_reset(line);
+		sb_add(line, out.buf, out.len);
+	}
+	sb_free(&out);
 }
 
 /* ---- removal list for destinations ------------------------------------- */
@@ -1537,6 +1756,7 @@ forget_free(struct forget *g, int unlink_new)
 		free(g->ids[i].value);
 	}
 	free(g->ids);
+	pii_free(g);
 	strmap_free(&g->idset);
 	u64set_free(&g->doomed);
 	mergemap_free(&g->mm);
@@ -1594,7 +1814,10 @@ forget_run(struct store *st, struct forget_request *rq, size_t nrq, const struct
 		goto out;
 	if (resolve(&g, rq, nrq) < 0)
 		goto out;
-	if (forget_records(&g) < 0 || forget_tables(&g) < 0 || forget_rejects(&g) < 0)
+	if (forget_records(&g) < 0 || forget_tables(&g) < 0)
+		goto out;
+	pii_make(&g);
+	if (forget_rejects(&g) < 0)
 		goto out;
 	for (size_t i = 0; i < g.nids; i++)
 		stats->identifiers += id_used(&g.ids[i]);
@@ -1612,13 +1835,15 @@ forget_run(struct store *st, struct forget_request *rq, size_t nrq, const struct
 		readings_free(rd);
 		stats->notfound += !rq[q].found;
 	}
+	pii_make(&g);
+	scrub_manifest(&g);
 	if (o->dry_run) {
 		listing(&g, rq, nrq);
 		rc = 0;
 		goto out;
 	}
 	/* Nothing to do is done: no commit, no audit line. */
-	if (!g.nch && !stats->reject_lines && !stats->identifiers) {
+	if (!g.nch && !stats->reject_lines && !stats->identifiers && !stats->scrubbed) {
 		rc = 0;
 		goto out;
 	}
@@ -1644,8 +1869,11 @@ forget_run(struct store *st, struct forget_request *rq, size_t nrq, const struct
 		if (stats->suppressed && suppress_save(st, &sup) == -1)
 			goto out;
 	}
+	if (scrub_audit_log(&g) < 0)
+		goto out;
 	audit_line(&g, rq, nrq, key, &line);
 	explicit_bzero(key, sizeof key);
+	scrub_line(&g, &line);
 	apply_changes(&g);
 	fe = store_add(st, "forget", store_new_id(st));
 	mentry_set(fe, "audit", "%s", line.buf);

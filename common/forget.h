@@ -64,6 +64,8 @@ struct forget_stats {
 	uint64_t suppressed;		/* new entries in the suppression list */
 	uint64_t notfound;		/* requests that named nobody */
 	uint64_t unwiped;		/* old files still read when the wait ended */
+	uint64_t scrubbed;		/* manifest values and file names scrubbed */
+	uint64_t segdefs_redacted;	/* saved segment expressions among them */
 	struct forget_source *src;	/* records erased per source */
 	size_t nsrc;
 	char reference[96];

@@ -282,6 +282,43 @@ test_forget_waits_for_readers_of_the_old_data() {
 	test "$(grep -c '^seg-' files)" -eq "$(grep -c ' file=seg-' "$CDP_STORE/MANIFEST")"
 }
 
+test_forget_scrubs_the_manifest() {
+	printf 'customer_id,first_name,email,phone\nC1,Anna,anna.schmidt@example.com,030 5550101\nC2,Bert,bert@example.com,030 5550202\nC3,"Anna,x\n' \
+	    >anna.schmidt@example.com.csv
+	expect_status 1 cdp-import -q --source crm --kind person --default-country DE anna.schmidt@example.com.csv
+	cdp-merge -q
+	cdp-segment --save annas 'email = "anna.schmidt@example.com"'
+	cdp-segment --save annaphone 'phone = "+49 30 5550101"'
+	cdp-segment --save berts 'email = "bert@example.com"'
+	cdp-segment --run annas --changes >/dev/null
+	m=$CDP_STORE/MANIFEST
+	# before: the manifest holds her address (file name, expression)
+	# and her number with a space, which the manifest stores as %20
+	expect_status 1 cdp-store verify --absent anna.schmidt@example.com 2>before.txt
+	grep -q 'MANIFEST: batch 1: input holds the value' before.txt
+	grep -q 'MANIFEST: segdef .*: expr holds the value' before.txt
+	expect_status 1 cdp-store verify --absent '+49 30 5550101' 2>before.txt
+	grep -q 'MANIFEST: segdef' before.txt
+	cdp-forget -q --email Anna.Schmidt@example.com --phone '+49 30 5550101' \
+	    --reference 'ticket for anna.schmidt@example.com' 2>err.txt
+	grep -q 'redacted=1' err.txt
+	cdp-store verify --absent anna.schmidt@example.com --absent '+49 30 5550101' \
+	    --absent '+49305550101'
+	grep -q '^segdef [0-9]* name=annas .*redacted=1' "$m"
+	grep -q '^segdef [0-9]* name=annaphone .*redacted=1' "$m"
+	# other people's definitions are untouched
+	grep 'name=berts' "$m" | grep -q 'bert@example.com'
+	refute_grep 'name=berts.*redacted' "$m"
+	# the rejects file got a scrubbed name, and the store still knows it
+	test -f _erased_.csv.rejects.csv
+	grep -q 'rejects-file=[^ ]*/_erased_.csv.rejects.csv' "$m"
+	refute_grep -i anna.schmidt "$CDP_STORE/audit.log"
+	# a redacted segment still runs (it selects nobody now)
+	test -z "$(cdp-segment --run annas)"
+	cdp-segment --run berts | grep -q .
+	cdp-store verify
+}
+
 check "a truncated segment of any table is damage (exit 4) for every program" \
 	test_truncated_segments_are_damage
 
@@ -297,5 +334,7 @@ check "readers never fail during 50 merge --rebuild runs" \
 	test_readers_never_fail_during_merge_rebuild
 check "forget wipes old data once the readers that started before it end" \
 	test_forget_waits_for_readers_of_the_old_data
+check "forget scrubs file names, segment expressions and the audit log; verify --absent searches the manifest" \
+	test_forget_scrubs_the_manifest
 
 done_testing
