@@ -243,6 +243,28 @@ leftover_holds(const char *path, char **absent, size_t nabsent)
 	return found;
 }
 
+/* The manifest's values decoded: a value with a space is stored as %20. */
+static int
+manifest_holds(const struct store *st, char **absent, size_t nabsent)
+{
+	int found = 0;
+
+	for (size_t i = 0; i < st->ne && nabsent; i++) {
+		const struct mentry *e = st->e[i];
+
+		for (size_t k = 0; k < e->nkv; k++) {
+			for (size_t a = 0; a < nabsent; a++) {
+				if (contains(e->vals[k], strlen(e->vals[k]), absent[a], strlen(absent[a]))) {
+					cdp_warn("%s/MANIFEST: %s %llu: %s holds the value", st->dir, e->kind,
+					    (unsigned long long)e->id, e->keys[k]);
+					found = 1;
+				}
+			}
+		}
+	}
+	return found;
+}
+
 static int
 cmd_verify(struct store *st, int verbose, char **absent, size_t nabsent)
 {
@@ -321,20 +343,8 @@ cmd_verify(struct store *st, int verbose, char **absent, size_t nabsent)
 	}
 	if (d)
 		closedir(d);
-	/* Manifest values decoded: a value with a space is stored as %20. */
-	for (size_t i = 0; i < st->ne && nabsent; i++) {
-		const struct mentry *e = st->e[i];
-
-		for (size_t k = 0; k < e->nkv; k++) {
-			for (size_t a = 0; a < nabsent; a++) {
-				if (contains(e->vals[k], strlen(e->vals[k]), absent[a], strlen(absent[a]))) {
-					cdp_warn("%s/MANIFEST: %s %llu: %s holds the value", st->dir, e->kind,
-					    (unsigned long long)e->id, e->keys[k]);
-					bad = 2;
-				}
-			}
-		}
-	}
+	if (manifest_holds(st, absent, nabsent))
+		bad = 2;
 	/* Rejects files kept beside inputs belong to the store's data too. */
 	for (size_t i = 0; i < st->ne && nabsent; i++) {
 		const char *rf = mentry_get(st->e[i], "rejects-file");
