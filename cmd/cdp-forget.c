@@ -329,6 +329,8 @@ main(int argc, char *argv[])
 	}
 	if (fo.dry_run)
 		fo.listing = stdout;
+	if (!quiet)
+		fo.notice = stderr;
 	r = forget_run(st, reqs, nreqs, &fo, &stats);
 	if (r == -2)
 		cdp_die(CDP_EXIT_FAIL, "%s (the erasure is committed; run cdp-forget again to finish)",

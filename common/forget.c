@@ -1655,8 +1655,15 @@ forget_recover(struct store *st, struct forget_leftovers *lo, int wait)
 static int
 wipe_old(struct forget *g)
 {
-	int w = g->nold ? store_wait_readers(g->st, g->o->wipe_wait) : 0;
+	int w = g->nold ? store_wait_readers(g->st, 0) : 0;
 
+	if (w > 0 && g->o->wipe_wait > 0) {
+		if (g->o->notice)
+			fprintf(g->o->notice, "%s: erased; waiting (at most %d s, see --wipe-wait) for "
+			    "programs still reading the old data before wiping it\n", cdp_progname(),
+			    g->o->wipe_wait);
+		w = store_wait_readers(g->st, g->o->wipe_wait);
+	}
 	if (w < 0)
 		return -1;
 	if (w > 0) {

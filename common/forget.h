@@ -47,6 +47,7 @@ struct forget_opts {
 	FILE *dest;			/* where the removal list goes */
 	FILE *listing;			/* dry run: what would be erased */
 	int wipe_wait;			/* seconds to wait for older readers; -1 forever */
+	FILE *notice;			/* where to say that we wait (NULL: quiet) */
 };
 
 struct forget_source {
