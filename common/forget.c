@@ -1192,6 +1192,62 @@ all_digits_n(const char *s)
 	return *s && strspn(s, "0123456789") == strlen(s);
 }
 
+/* Keys whose values the programs make (names, times, hashes, counts). */
+static int
+structural_key(const char *key)
+{
+	static const char *const keys[] = { "file", "sha256", "time", "saved", "as-of", "table",
+		"kind", "format", "role-columns", "records", "members", "redacted", NULL };
+
+	for (int i = 0; keys[i]; i++)
+		if (strcmp(key, keys[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* 1 for a reference make_reference() made: forget-YYYYMMDDTHHMMSSZ-xxxxxxxx */
+static int
+generated_ref(const char *p, size_t n)
+{
+	static const char pat[] = "forget-DDDDDDDDTDDDDDDZ-XXXXXXXX";
+
+	if (n != sizeof pat - 1)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (pat[i] == 'D' ? !is_digit(p[i]) :
+		    pat[i] == 'X' ? !strchr("0123456789abcdef", p[i]) || !p[i] : p[i] != pat[i])
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * An audit line with its free-text fields (ref=, sources=) scrubbed;
+ * times and keyed hashes are left alone: a short value would match
+ * inside them by chance.  The number of values replaced.
+ */
+static size_t
+scrub_audit_text(const struct forget *g, const char *p, size_t n, struct strbuf *out)
+{
+	size_t hits = 0, i = 0;
+
+	while (i < n) {
+		size_t j = i;
+
+		while (j < n && p[j] != ' ' && p[j] != '\n')
+			j++;
+		if ((j - i > 4 && memcmp(p + i, "ref=", 4) == 0 && !generated_ref(p + i + 4, j - i - 4)) ||
+		    (j - i > 8 && memcmp(p + i, "sources=", 8) == 0))
+			hits += pii_scrub(g, p + i, j - i, out);
+		else
+			sb_add(out, p + i, j - i);
+		if (j < n)
+			sb_addc(out, p[j]);
+		i = j + 1;
+	}
+	return hits;
+}
+
 /*
  * Scrub the manifest in memory: an input path, a saved segment's
  * expression (marked redacted=1: it no longer selects what it did),
@@ -1210,7 +1266,7 @@ scrub_manifest(struct forget *g)
 			const char *key = e->keys[k], *v = e->vals[k];
 			char *np;
 
-			if (strcmp(key, "file") == 0 || strcmp(key, "sha256") == 0 || all_digits_n(v))
+			if (structural_key(key) || all_digits_n(v))
 				continue;
 			if (strcmp(key, "rejects-file") == 0) {
 				if ((np = scrubbed_path(g, v)) != NULL) {
@@ -1267,7 +1323,7 @@ scrub_audit_log(struct forget *g)
 	if (io_read_file(path, &in) < 0) {
 		if (errno != ENOENT)
 			rc = cdp_seterr("%s: %s", path, strerror(errno));
-	} else if (pii_scrub(g, in.buf ? in.buf : "", in.len, &out) && !g->o->dry_run) {
+	} else if (scrub_audit_text(g, in.buf ? in.buf : "", in.len, &out) && !g->o->dry_run) {
 		fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
 		if (fd < 0 || io_replace_file(g->st->dir, AUDIT_FILE, out.buf, out.len) == -1 ||
 		    forget_wipe_fd(fd, path) < 0)
@@ -1287,7 +1343,7 @@ scrub_line(struct forget *g, struct strbuf *line)
 {
 	struct strbuf out = STRBUF_INIT;
 
-	if (pii_scrub(g, line->buf, line->len, &out)) {
+	if (scrub_audit_text(g, line->buf, line->len, &out)) {
 		sb_reset(line);
 		sb_add(line, out.buf, out.len);
 	}

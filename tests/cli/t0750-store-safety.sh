@@ -319,6 +319,20 @@ test_forget_scrubs_the_manifest() {
 	cdp-store verify
 }
 
+test_scrub_leaves_times_and_hashes_alone() {
+	printf 'customer_id,email\n2026,a@example.com\n11,b@example.com\n' >c.csv
+	cdp-import -q --kind person c.csv
+	cdp-merge -q
+	cdp-segment --save big 'email = "b@example.com"'
+	cdp-forget -q --id 2026 --reference req-2026
+	# a customer id that looks like a year is not scrubbed out of times
+	grep -q ' time=2026-' "$CDP_STORE/MANIFEST"
+	grep -q ' saved=2026-' "$CDP_STORE/MANIFEST"
+	grep -q '^2026-.* ref=req-_erased_ ' "$CDP_STORE/audit.log"
+	cdp-store verify
+	cdp-segment --run big | grep -q .
+}
+
 check "a truncated segment of any table is damage (exit 4) for every program" \
 	test_truncated_segments_are_damage
 
@@ -336,5 +350,7 @@ check "forget wipes old data once the readers that started before it end" \
 	test_forget_waits_for_readers_of_the_old_data
 check "forget scrubs file names, segment expressions and the audit log; verify --absent searches the manifest" \
 	test_forget_scrubs_the_manifest
+check "scrubbing leaves times, hashes and names the programs made alone" \
+	test_scrub_leaves_times_and_hashes_alone
 
 done_testing
