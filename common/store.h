@@ -89,8 +89,10 @@ int store_commit(struct store *st);
 
 /*
  * The live segments of a table, opened (trailer and footer checked), in
- * manifest order.  Retries when a writer replaced the manifest between
- * reading it and opening a file, so the set is always one generation.
+ * manifest order, all of the generation st read (a registered reader's
+ * files stay; a reader that could not register retries when a writer
+ * replaced the manifest between reading it and opening a file).  A
+ * named file that is missing or damaged is damage (cdp_setdamage).
  */
 int store_segments(struct store *st, const char *table, struct segment ***segs, size_t *n);
 void store_segments_free(struct segment **segs, size_t n);
