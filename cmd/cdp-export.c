@@ -55,7 +55,8 @@ help(void)
 	    "  -q, --quiet              no summary on stderr\n"
 	    "  -s, --store DIR          the store (default $CDP_STORE, else ./cdp.store)\n"
 	    "      --help, --version\n\n"
-	    "Exit status: 0 done, 1 done but input lines were not ids, 2 failed, 64 usage.\n");
+	    "Exit status: 0 done, 1 done but input lines were not ids, 2 failed,\n"
+	    "4 store damaged, 64 usage.\n");
 	cdp_close_stdout();
 	exit(CDP_EXIT_OK);
 }

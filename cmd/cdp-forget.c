@@ -26,7 +26,7 @@ usage(void)
 	    "                  [--id customer-id] [--profile id] [--default-country cc]\n"
 	    "                  [--reference text] [--no-suppress]\n"
 	    "                  [--destination-deletes preset [--destination-file file]]\n"
-	    "                  [--wait seconds | --no-wait]\n"
+	    "                  [--wait seconds | --no-wait] [--wipe-wait seconds]\n"
 	    "       cdp-forget [-s store] --unsuppress [--email address] [--phone number]\n"
 	    "                  [--id customer-id] [--default-country cc] [--reference text]\n"
 	    "       cdp-forget [-s store] --log\n");
@@ -56,17 +56,20 @@ help(void)
 	    "      --log                    print the audit log\n"
 	    "      --wait SECONDS           wait at most this long for the store lock\n"
 	    "      --no-wait                fail at once if another writer holds the lock\n"
+	    "      --wipe-wait SECONDS      wait at most this long (default 600) for programs\n"
+	    "                               still reading the old data before wiping it\n"
 	    "  -q, --quiet                  no summary line\n"
 	    "  -s, --store DIR              the store (default $CDP_STORE, else ./cdp.store)\n"
 	    "      --help, --version\n\n"
 	    "Exit status: 0 done, 1 done but some identifiers named nobody, 2 failed,\n"
-	    "64 usage, 75 store locked.\n");
+	    "4 store damaged, 64 usage, 75 store locked.\n");
 	cdp_close_stdout();
 	exit(CDP_EXIT_OK);
 }
 
 enum { OPT_EMAIL = 256, OPT_PHONE, OPT_ID, OPT_PROFILE, OPT_COUNTRY, OPT_REFERENCE,
 	OPT_NOSUPPRESS, OPT_UNSUPPRESS, OPT_DEST, OPT_DESTFILE, OPT_LOG, OPT_WAIT, OPT_NOWAIT,
+	OPT_WIPEWAIT,
 	OPT_HELP, OPT_VERSION };
 
 static struct forget_request *reqs;
@@ -153,6 +156,7 @@ main(int argc, char *argv[])
 		{ "log", no_argument, NULL, OPT_LOG },
 		{ "wait", required_argument, NULL, OPT_WAIT },
 		{ "no-wait", no_argument, NULL, OPT_NOWAIT },
+		{ "wipe-wait", required_argument, NULL, OPT_WIPEWAIT },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "version", no_argument, NULL, OPT_VERSION },
@@ -170,6 +174,7 @@ main(int argc, char *argv[])
 
 	cdp_setprogname(argv[0]);
 	fo.suppress = 1;
+	fo.wipe_wait = 600;
 	while ((ch = getopt_long(argc, argv, "nqs:", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
@@ -234,6 +239,15 @@ main(int argc, char *argv[])
 		case OPT_NOWAIT:
 			so.wait = 0;
 			break;
+		case OPT_WIPEWAIT: {
+			char *end;
+			long w = strtol(optarg, &end, 10);
+
+			if (end == optarg || *end || w < 0 || w > 86400)
+				cdp_die(CDP_EXIT_USAGE, "--wipe-wait wants a number of seconds, not '%s'", optarg);
+			fo.wipe_wait = (int)w;
+			break;
+		}
 		case 'q':
 			quiet = 1;
 			break;
@@ -285,7 +299,7 @@ main(int argc, char *argv[])
 	st = store_open(store_default_dir(storedir), &so, &locked);
 	if (!st)
 		cdp_die(locked ? CDP_EXIT_LOCKED : CDP_EXIT_FAIL, "%s", cdp_err());
-	if (!fo.dry_run && forget_recover(st, &lo) < 0)
+	if (!fo.dry_run && forget_recover(st, &lo, fo.wipe_wait) < 0)
 		cdp_die(CDP_EXIT_FAIL, "finishing an earlier forget: %s", cdp_err());
 
 	if (unsuppress) {
@@ -315,6 +329,8 @@ main(int argc, char *argv[])
 	}
 	if (fo.dry_run)
 		fo.listing = stdout;
+	if (!quiet)
+		fo.notice = stderr;
 	r = forget_run(st, reqs, nreqs, &fo, &stats);
 	if (r == -2)
 		cdp_die(CDP_EXIT_FAIL, "%s (the erasure is committed; run cdp-forget again to finish)",
@@ -340,6 +356,10 @@ main(int argc, char *argv[])
 		    (unsigned long long)stats.segments, (unsigned long long)stats.reject_lines,
 		    (unsigned long long)stats.suppressed, stats.seconds);
 	}
+	if (stats.segdefs_redacted && !fo.dry_run)
+		cdp_warn("%llu saved segment expressions named an erased value: it is replaced by "
+		    "_erased_ and the segment marked redacted=1 (review them: cdp-segment --list)",
+		    (unsigned long long)stats.segdefs_redacted);
 	forget_stats_free(&stats);
 	store_close(st);
 	for (size_t i = first_stdin; i < nreqs; i++)

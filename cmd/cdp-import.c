@@ -58,7 +58,7 @@ help(void)
 	    "  -q, --quiet              no summary line\n"
 	    "      --help, --version\n\n"
 	    "Exit status: 0 done, 1 done with rejected rows, 2 failed (nothing changed),\n"
-	    "3 already imported, 64 usage, 75 store locked.\n");
+	    "3 already imported, 4 store damaged, 64 usage, 75 store locked.\n");
 	cdp_close_stdout();
 	exit(CDP_EXIT_OK);
 }
@@ -353,5 +353,6 @@ main(int argc, char *argv[])
 		status = worse(status, CDP_EXIT_FAIL);
 	}
 	cdp_close_stdout();
-	return status;
+	/* a failure the store's damage caused is reported as damage */
+	return status == CDP_EXIT_FAIL && cdp_damaged() ? CDP_EXIT_CORRUPT : status;
 }

@@ -37,7 +37,8 @@ help(void)
 	    "      --no-wait            fail at once if another writer holds the lock\n"
 	    "  -q, --quiet              no summary line\n"
 	    "      --help, --version\n\n"
-	    "Exit status: 0 done, 2 failed (nothing changed), 64 usage, 75 store locked.\n");
+	    "Exit status: 0 done, 2 failed (nothing changed),\n"
+	    "4 store damaged, 64 usage, 75 store locked.\n");
 	cdp_close_stdout();
 	exit(CDP_EXIT_OK);
 }

@@ -56,7 +56,7 @@ help(void)
 	    "      --groups             rfm: one row per named group\n"
 	    "  -s, --store DIR          the store (default $CDP_STORE, else ./cdp.store)\n"
 	    "      --help, --version\n\n"
-	    "Exit status: 0 done, 2 failed, 64 usage.\n");
+	    "Exit status: 0 done, 2 failed, 4 store damaged, 64 usage.\n");
 	cdp_close_stdout();
 	exit(CDP_EXIT_OK);
 }

@@ -62,7 +62,8 @@ help(void)
 	    "  -v, --verbose          say what was read and skipped, on stderr\n"
 	    "  -s, --store DIR        the store (default $CDP_STORE, else ./cdp.store)\n"
 	    "      --help, --version\n\n"
-	    "Exit status: 0 done, 2 failed, 64 usage or expression error, 75 store locked.\n"
+	    "Exit status: 0 done, 2 failed, 4 store damaged,\n"
+	    "64 usage or expression error, 75 store locked.\n"
 	    "See cdp-segment(1) for the language.\n");
 	cdp_close_stdout();
 	exit(CDP_EXIT_OK);

@@ -186,6 +186,90 @@ typed_holds(struct segment *s, int c, char **absent, size_t nabsent)
 	return found;
 }
 
+/* 1 if a column of the segment holds one of the values (warned). */
+static int
+segment_holds(struct segment *s, const char *path, char **absent, size_t nabsent)
+{
+	int found = 0;
+
+	for (size_t c = 0; c < s->ncols && nabsent; c++) {
+		struct strbuf raw = STRBUF_INIT;
+		int here = 0;
+
+		if (segment_read_raw(s, (int)c, &raw) == 0)
+			for (size_t k = 0; k < nabsent; k++)
+				here |= contains(raw.buf, raw.len, absent[k], strlen(absent[k]));
+		sb_free(&raw);
+		/* numbers and times are not stored as text: print them */
+		if (!here && s->cols[c].type != CT_STR)
+			here = typed_holds(s, (int)c, absent, nabsent);
+		if (here)
+			cdp_warn("%s: column '%s' holds the value", path, s->cols[c].name);
+		found |= here;
+	}
+	return found;
+}
+
+static int
+is_named(const struct store *st, const char *name)
+{
+	for (size_t i = 0; i < st->ne; i++) {
+		const char *f = mentry_get(st->e[i], "file");
+
+		if (f && strcmp(f, name) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+/*
+ * A segment file no manifest names: superseded, kept for a reader of an
+ * older generation until the next writer wipes it.  It is not damage,
+ * but until then it may hold an erased value.
+ */
+static int
+leftover_holds(const char *path, char **absent, size_t nabsent)
+{
+	struct segment *s = segment_open(path);
+	struct strbuf content = STRBUF_INIT;
+	int found = 0;
+
+	if (s) {
+		found = segment_holds(s, path, absent, nabsent);
+		segment_close(s);
+	}
+	if (!found && io_read_file(path, &content) == 0)
+		for (size_t k = 0; k < nabsent; k++)
+			found |= contains(content.buf, content.len, absent[k], strlen(absent[k]));
+	sb_free(&content);
+	if (found)
+		cdp_warn("%s: superseded file not wiped yet (still read by a program that "
+		    "started before a writer's commit) holds the value", path);
+	return found;
+}
+
+/* The manifest's values decoded: a value with a space is stored as %20. */
+static int
+manifest_holds(const struct store *st, char **absent, size_t nabsent)
+{
+	int found = 0;
+
+	for (size_t i = 0; i < st->ne && nabsent; i++) {
+		const struct mentry *e = st->e[i];
+
+		for (size_t k = 0; k < e->nkv; k++) {
+			for (size_t a = 0; a < nabsent; a++) {
+				if (contains(e->vals[k], strlen(e->vals[k]), absent[a], strlen(absent[a]))) {
+					cdp_warn("%s/MANIFEST: %s %llu: %s holds the value", st->dir, e->kind,
+					    (unsigned long long)e->id, e->keys[k]);
+					found = 1;
+				}
+			}
+		}
+	}
+	return found;
+}
+
 static int
 cmd_verify(struct store *st, int verbose, char **absent, size_t nabsent)
 {
@@ -222,24 +306,8 @@ cmd_verify(struct store *st, int verbose, char **absent, size_t nabsent)
 		} else {
 			rows += s->nrows;
 			nsegs++;
-			for (size_t c = 0; c < s->ncols && nabsent; c++) {
-				struct strbuf raw = STRBUF_INIT;
-
-				if (segment_read_raw(s, (int)c, &raw) == 0) {
-					for (size_t k = 0; k < nabsent; k++) {
-						if (contains(raw.buf, raw.len, absent[k], strlen(absent[k]))) {
-							cdp_warn("%s: column '%s' holds the value", path, s->cols[c].name);
-							bad = 2;
-						}
-					}
-				}
-				sb_free(&raw);
-				/* numbers and times are not stored as text: print them */
-				if (s->cols[c].type != CT_STR && typed_holds(s, (int)c, absent, nabsent)) {
-					cdp_warn("%s: column '%s' holds the value", path, s->cols[c].name);
-					bad = 2;
-				}
-			}
+			if (segment_holds(s, path, absent, nabsent))
+				bad = 2;
 		}
 		segment_close(s);
 		free(path);
@@ -258,6 +326,9 @@ cmd_verify(struct store *st, int verbose, char **absent, size_t nabsent)
 				cdp_warn("%s: readable by others (mode %o)", path, (unsigned)(sb.st_mode & 0777));
 			/* the HMAC secret is random bytes, not data: a short value
 			 * would match it by chance */
+			if (nabsent && strncmp(de->d_name, "seg-", 4) == 0 && !is_named(st, de->d_name) &&
+			    leftover_holds(path, absent, nabsent))
+				bad = 2;
 			if (nabsent && strncmp(de->d_name, "seg-", 4) != 0 &&
 			    strcmp(de->d_name, "secret") != 0 && strcmp(de->d_name, "LOCK") != 0) {
 				struct strbuf content = STRBUF_INIT;
@@ -277,6 +348,8 @@ cmd_verify(struct store *st, int verbose, char **absent, size_t nabsent)
 	}
 	if (d)
 		closedir(d);
+	if (manifest_holds(st, absent, nabsent))
+		bad = 2;
 	/* Rejects files kept beside inputs belong to the store's data too. */
 	for (size_t i = 0; i < st->ne && nabsent; i++) {
 		const char *rf = mentry_get(st->e[i], "rejects-file");
@@ -495,8 +568,11 @@ main(int argc, char *argv[])
 		cdp_warn("unknown command '%s'", cmd);
 		usage();
 	}
-	if (r == CDP_EXIT_FAIL)
+	if (r == CDP_EXIT_FAIL) {
 		cdp_warn("%s", cdp_err());
+		if (cdp_damaged())
+			r = CDP_EXIT_CORRUPT;
+	}
 	store_close(st);
 	free(absent);
 	cdp_close_stdout();

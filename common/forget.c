@@ -19,11 +19,13 @@
  *      "forget" entry carrying the audit line.  This rename is the
  *      point where the erasure takes effect, all of it at once: no
  *      reader ever sees a half-erased person.
- *   5. overwrite each old file with zeros, fsync, unlink.  Killed here,
- *      the old files are unnamed; the next cdp-forget opens them
- *      before taking the lock (forget_leftovers_open) and wipes them
- *      after (forget_recover).  Any other writer's cleanup would only
- *      unlink them: their blocks are then free but not zeroed.
+ *   5. wait until no reader of an older generation is left (bounded
+ *      by o->wipe_wait; store_wait_readers), then overwrite each old
+ *      file with zeros, fsync, unlink.  Killed here, or still read when
+ *      the wait ends, the old files are unnamed; the next writer's
+ *      cleanup (store.c) wipes and removes them once those readers are
+ *      gone, and the next cdp-forget also wipes the ones it opened
+ *      before taking the lock (forget_leftovers_open, forget_recover).
  *   6. append the audit line (O_APPEND, fsync), then a second commit
  *      drops the "forget" entry.  Killed between, forget_recover()
  *      sees the entry and appends the line unless the log has it.
@@ -80,6 +82,10 @@ struct forget {
 	size_t nids;
 	struct change *ch;
 	size_t nch;
+	struct forget_request *rq;	/* what was asked for, as given */
+	size_t nrq;
+	char **pii;			/* lower-cased values to scrub from text */
+	size_t npii;
 	char **oldfiles;		/* to wipe after the commit */
 	size_t nold;
 	struct strbuf key;
@@ -664,6 +670,7 @@ resolve(struct forget *g, struct forget_request *rq, size_t nrq)
 	}
 	store_segments_free(segs, n);
 	segs = NULL;
+	n = 0;
 
 	for (size_t q = 0; q < nrq; q++) {
 		struct reading rd[6];
@@ -811,30 +818,61 @@ is_digit(int c)
 	return c >= '0' && c <= '9';
 }
 
-#define PHONE_TAIL 7	/* digits every written form of a number ends with */
-
 /*
  * What a rejects line is tested against: doomed values lower-cased, as
- * whole tokens; phones by their last digits, since a rejected line
- * holds the number as typed ("030 1234567", "+49 (0)30 1234567").
+ * whole tokens; phones by number.  A rejected line holds a number as
+ * typed ("030 1234567", "+49 (0)30 1234567"), so each field of the line
+ * that normalizes as a phone is compared by its E.164 form; a field that
+ * does not normalize is compared with what the person supplied, as
+ * written.  Never by a part of the number: two people's numbers may end
+ * alike.
  */
 struct needles {
 	struct strmap words;	/* lower-cased value -> ident index */
-	struct strmap tails;	/* last PHONE_TAIL digits -> ident index */
+	struct strmap phones;	/* E.164 -> ident index */
+	struct strmap typed;	/* a phone request as given, lower-cased -> ident index + 1, or 0 */
+	const char *cc;		/* country of national numbers */
 };
+
+static void
+needles_typed(struct forget *g, struct needles *nd)
+{
+	for (size_t q = 0; q < g->nrq; q++) {
+		const struct forget_request *r = &g->rq[q];
+		struct strbuf e164 = STRBUF_INIT;
+		const char *t;
+		size_t len;
+		long k = -1;
+		char *lv;
+
+		if (r->kind != FORGET_PHONE && r->kind != FORGET_ANY)
+			continue;
+		trimmed(r->text, &t, &len);
+		if (!len)
+			continue;
+		if (norm_phone(t, len, nd->cc, &e164) == 0)
+			k = ident_find(g, "phone", e164.buf, e164.len);
+		else if (r->kind != FORGET_PHONE)
+			continue;	/* not a phone: words match it */
+		sb_free(&e164);
+		lv = xstrndup(t, len);
+		ascii_lower(lv, len);
+		strmap_put(&nd->typed, lv, len, k + 1);
+		explicit_bzero(lv, len);
+		free(lv);
+	}
+}
 
 static void
 needles_make(struct forget *g, struct needles *nd)
 {
 	memset(nd, 0, sizeof *nd);
+	nd->cc = g->o->default_country;
 	for (size_t i = 0; i < g->nids; i++) {
 		const struct ident *id = &g->ids[i];
 
 		if (strcmp(id->type, "phone") == 0) {
-			/* +CC then the national number: 7 trailing digits never
-			 * reach into a country code of up to 3 digits */
-			if (id->len >= PHONE_TAIL + 4 && id->value[0] == '+')
-				strmap_put(&nd->tails, id->value + id->len - PHONE_TAIL, PHONE_TAIL, (long)i);
+			strmap_put(&nd->phones, id->value, id->len, (long)i);
 		} else if (id->len) {
 			char *lv = xstrndup(id->value, id->len);
 
@@ -844,13 +882,63 @@ needles_make(struct forget *g, struct needles *nd)
 			free(lv);
 		}
 	}
+	needles_typed(g, nd);
 }
 
 static void
 needles_free(struct needles *nd)
 {
 	strmap_free(&nd->words);
-	strmap_free(&nd->tails);
+	strmap_free(&nd->phones);
+	strmap_free(&nd->typed);
+}
+
+/* 1 if one field holds a doomed phone: by E.164, else as typed. */
+static int
+phone_field_doomed(struct forget *g, const struct needles *nd, const char *f, size_t n)
+{
+	struct strbuf e164 = STRBUF_INIT;
+	long k = -1;
+	int hit = 0;
+	size_t i;
+
+	while (n && (*f == ' ' || *f == '\r'))
+		f++, n--;
+	while (n && (f[n - 1] == ' ' || f[n - 1] == '\r'))
+		n--;
+	for (i = 0; i < n && !is_digit(f[i]); i++)
+		;
+	if (i == n || n > 64)
+		return 0;
+	if (norm_phone(f, n, nd->cc, &e164) == 0) {
+		if ((k = strmap_get(&nd->phones, e164.buf, e164.len)) >= 0)
+			hit = 1;
+	} else if ((k = strmap_get(&nd->typed, f, n)) >= 0) {
+		hit = 1;
+		k--;	/* stored as index + 1; 0: a number that names no ident */
+	}
+	sb_free(&e164);
+	if (hit && k >= 0)
+		g->ids[k].hit = 1;
+	return hit;
+}
+
+/* Every field of the line, split at CSV punctuation, quotes dropped. */
+static int
+phone_doomed(struct forget *g, const struct needles *nd, const char *p, size_t n)
+{
+	if (!nd->phones.count && !nd->typed.count)
+		return 0;
+	for (size_t i = 0; i < n;) {
+		size_t j = i;
+
+		while (j < n && !strchr(",;\t|\"\n", p[j]))
+			j++;
+		if (phone_field_doomed(g, nd, p + i, j - i))
+			return 1;
+		i = j + 1;
+	}
+	return 0;
 }
 
 /* 1 if the lower-cased record holds a needle; marks the ident hit. */
@@ -880,31 +968,7 @@ record_doomed(struct forget *g, const struct needles *nd, const char *p, size_t 
 		}
 		i = j;
 	}
-	if (!nd->tails.count)
-		return 0;
-	for (size_t i = 0; i < n;) {
-		char digits[64];
-		size_t nd2 = 0, j = i;
-		long k;
-
-		if (!is_digit(p[i])) {
-			i++;
-			continue;
-		}
-		while (j < n && nd2 < sizeof digits && (is_digit(p[j]) || strchr(" -./()", p[j]))) {
-			if (is_digit(p[j]))
-				digits[nd2++] = p[j];
-			j++;
-		}
-		/* a number ends where its run ends */
-		if (nd2 >= PHONE_TAIL &&
-		    (k = strmap_get(&nd->tails, digits + nd2 - PHONE_TAIL, PHONE_TAIL)) >= 0) {
-			g->ids[k].hit = 1;
-			return 1;
-		}
-		i = j > i ? j : i + 1;
-	}
-	return 0;
+	return phone_doomed(g, nd, p, n);
 }
 
 /* Length of the CSV record at p (through its newline), quotes respected. */
@@ -992,6 +1056,8 @@ out:
 	return rc;
 }
 
+static int rename_rejects(struct forget *g, const char *path);
+
 static int
 forget_rejects(struct forget *g)
 {
@@ -1007,10 +1073,281 @@ forget_rejects(struct forget *g)
 			continue;
 		strmap_put(&seen, rf, strlen(rf), 1);
 		rc = scrub_rejects(g, &nd, rf);
+		if (rc == 0)
+			rc = rename_rejects(g, rf);
 	}
 	needles_free(&nd);
 	strmap_free(&seen);
 	return rc;
+}
+
+/* ---- values in the manifest, file names and the audit log ----------------- */
+
+#define ERASED_MARK "_erased_"
+#define PII_MIN 3	/* shorter values would match by chance */
+
+static void
+pii_add(struct forget *g, const char *v, size_t len)
+{
+	char *lv;
+
+	if (len < PII_MIN)
+		return;
+	lv = xstrndup(v, len);
+	ascii_lower(lv, len);
+	for (size_t i = 0; i < g->npii; i++) {
+		if (strcmp(g->pii[i], lv) == 0) {
+			explicit_bzero(lv, len);
+			free(lv);
+			return;
+		}
+	}
+	g->pii = xreallocarray(g->pii, g->npii + 1, sizeof *g->pii);
+	g->pii[g->npii++] = lv;
+}
+
+/* Every erased identifier value, and every request as it was given. */
+static void
+pii_make(struct forget *g)
+{
+	for (size_t i = 0; i < g->nids; i++)
+		if (id_used(&g->ids[i]))
+			pii_add(g, g->ids[i].value, g->ids[i].len);
+	for (size_t q = 0; q < g->nrq; q++) {
+		const char *t;
+		size_t len;
+
+		if (g->rq[q].kind == FORGET_PROFILE)
+			continue;
+		trimmed(g->rq[q].text, &t, &len);
+		if (g->rq[q].kind == FORGET_ANY && !g->rq[q].found)
+			continue;	/* named nobody: may be anything */
+		pii_add(g, t, len);
+	}
+}
+
+static void
+pii_free(struct forget *g)
+{
+	for (size_t i = 0; i < g->npii; i++) {
+		explicit_bzero(g->pii[i], strlen(g->pii[i]));
+		free(g->pii[i]);
+	}
+	free(g->pii);
+}
+
+/*
+ * s[0..n) with every case-insensitive occurrence of an erased value
+ * replaced by ERASED_MARK, appended to out; the number replaced.
+ */
+static size_t
+pii_scrub(const struct forget *g, const char *s, size_t n, struct strbuf *out)
+{
+	char *low = xstrndup(s, n);
+	size_t pos = 0, hits = 0;
+
+	ascii_lower(low, n);
+	while (pos < n) {
+		const char *best = NULL;
+		size_t blen = 0;
+
+		for (size_t i = 0; i < g->npii; i++) {
+			size_t l = strlen(g->pii[i]);
+			const char *h = memmem(low + pos, n - pos, g->pii[i], l);
+
+			if (h && (!best || h < best || (h == best && l > blen)))
+				best = h, blen = l;
+		}
+		if (!best)
+			break;
+		sb_add(out, s + pos, (size_t)(best - low) - pos);
+		sb_adds(out, ERASED_MARK);
+		pos = (size_t)(best - low) + blen;
+		hits++;
+	}
+	sb_add(out, s + pos, n - pos);
+	explicit_bzero(low, n);
+	free(low);
+	return hits;
+}
+
+/* A rejects file's path with its file name scrubbed (NULL: unchanged). */
+static char *
+scrubbed_path(const struct forget *g, const char *path)
+{
+	const char *base = path_base(path);
+	struct strbuf sb = STRBUF_INIT;
+
+	sb_add(&sb, path, (size_t)(base - path));
+	if (!pii_scrub(g, base, strlen(base), &sb)) {
+		sb_free(&sb);
+		return NULL;
+	}
+	return sb_detach(&sb, NULL);
+}
+
+static int
+all_digits_n(const char *s)
+{
+	return *s && strspn(s, "0123456789") == strlen(s);
+}
+
+/* Keys whose values the programs make (names, times, hashes, counts). */
+static int
+structural_key(const char *key)
+{
+	static const char *const keys[] = { "file", "sha256", "time", "saved", "as-of", "table",
+		"kind", "format", "role-columns", "records", "members", "redacted", NULL };
+
+	for (int i = 0; keys[i]; i++)
+		if (strcmp(key, keys[i]) == 0)
+			return 1;
+	return 0;
+}
+
+/* 1 for a reference make_reference() made: forget-YYYYMMDDTHHMMSSZ-xxxxxxxx */
+static int
+generated_ref(const char *p, size_t n)
+{
+	static const char pat[] = "forget-DDDDDDDDTDDDDDDZ-XXXXXXXX";
+
+	if (n != sizeof pat - 1)
+		return 0;
+	for (size_t i = 0; i < n; i++) {
+		if (pat[i] == 'D' ? !is_digit(p[i]) :
+		    pat[i] == 'X' ? !strchr("0123456789abcdef", p[i]) || !p[i] : p[i] != pat[i])
+			return 0;
+	}
+	return 1;
+}
+
+/*
+ * An audit line with its free-text fields (ref=, sources=) scrubbed;
+ * times and keyed hashes are left alone: a short value would match
+ * inside them by chance.  The number of values replaced.
+ */
+static size_t
+scrub_audit_text(const struct forget *g, const char *p, size_t n, struct strbuf *out)
+{
+	size_t hits = 0, i = 0;
+
+	while (i < n) {
+		size_t j = i;
+
+		while (j < n && p[j] != ' ' && p[j] != '\n')
+			j++;
+		if ((j - i > 4 && memcmp(p + i, "ref=", 4) == 0 && !generated_ref(p + i + 4, j - i - 4)) ||
+		    (j - i > 8 && memcmp(p + i, "sources=", 8) == 0))
+			hits += pii_scrub(g, p + i, j - i, out);
+		else
+			sb_add(out, p + i, j - i);
+		if (j < n)
+			sb_addc(out, p[j]);
+		i = j + 1;
+	}
+	return hits;
+}
+
+/*
+ * Scrub the manifest in memory: an input path, a saved segment's
+ * expression (marked redacted=1: it no longer selects what it did),
+ * any other value naming an erased value.  Checksums, file names and
+ * numbers cannot hold one and are left alone.
+ */
+static void
+scrub_manifest(struct forget *g)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	for (size_t i = 0; i < g->st->ne; i++) {
+		struct mentry *e = g->st->e[i];
+
+		for (size_t k = 0; k < e->nkv; k++) {
+			const char *key = e->keys[k], *v = e->vals[k];
+			char *np;
+
+			if (structural_key(key) || all_digits_n(v))
+				continue;
+			if (strcmp(key, "rejects-file") == 0) {
+				if ((np = scrubbed_path(g, v)) != NULL) {
+					if (!g->o->dry_run)
+						mentry_set(e, key, "%s", np);
+					g->stats->scrubbed++;
+					free(np);
+				}
+				continue;
+			}
+			sb_reset(&sb);
+			if (!pii_scrub(g, v, strlen(v), &sb))
+				continue;
+			g->stats->scrubbed++;
+			if (!g->o->dry_run)
+				mentry_set(e, key, "%s", sb.buf);
+			if (strcmp(e->kind, "segdef") == 0 && strcmp(key, "expr") == 0) {
+				g->stats->segdefs_redacted++;
+				if (!g->o->dry_run)
+					mentry_set(e, "redacted", "1");
+			}
+		}
+	}
+	sb_free(&sb);
+}
+
+/*
+ * Give a rejects file whose name holds an erased value the scrubbed
+ * name (the manifest is scrubbed alike).  Idempotent: a re-run finds
+ * the file renamed already.
+ */
+static int
+rename_rejects(struct forget *g, const char *path)
+{
+	char *np = scrubbed_path(g, path);
+	int rc = 0;
+
+	if (!np)
+		return 0;
+	if (!g->o->dry_run && access(np, F_OK) < 0 && rename(path, np) < 0 && errno != ENOENT)
+		rc = cdp_seterr("%s: cannot rename: %s", path, strerror(errno));
+	free(np);
+	return rc;
+}
+
+/* Rewrite the audit log without erased values (a reference may hold one). */
+static int
+scrub_audit_log(struct forget *g)
+{
+	char *path = store_path(g->st, AUDIT_FILE);
+	struct strbuf in = STRBUF_INIT, out = STRBUF_INIT;
+	int fd = -1, rc = 0;
+
+	if (io_read_file(path, &in) < 0) {
+		if (errno != ENOENT)
+			rc = cdp_seterr("%s: %s", path, strerror(errno));
+	} else if (scrub_audit_text(g, in.buf ? in.buf : "", in.len, &out) && !g->o->dry_run) {
+		fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
+		if (fd < 0 || io_replace_file(g->st->dir, AUDIT_FILE, out.buf, out.len) == -1 ||
+		    forget_wipe_fd(fd, path) < 0)
+			rc = fd < 0 ? cdp_seterr("%s: %s", path, strerror(errno)) : -1;
+	}
+	if (fd >= 0)
+		close(fd);
+	sb_free(&in);
+	sb_free(&out);
+	free(path);
+	return rc;
+}
+
+/* The new audit line holds no erased value either (say, in a reference). */
+static void
+scrub_line(struct forget *g, struct strbuf *line)
+{
+	struct strbuf out = STRBUF_INIT;
+
+	if (scrub_audit_text(g, line->buf, line->len, &out)) {
+		sb_reset(line);
+		sb_add(line, out.buf, out.len);
+	}
+	sb_free(&out);
 }
 
 /* ---- removal list for destinations ------------------------------------- */
@@ -1313,9 +1650,13 @@ forget_leftovers_open(const char *dir, struct forget_leftovers *lo)
 }
 
 int
-forget_recover(struct store *st, struct forget_leftovers *lo)
+forget_recover(struct store *st, struct forget_leftovers *lo, int wait)
 {
 	int rc = 0, dirty = 0;
+
+	/* Readers of an older generation may still read a leftover. */
+	if (lo->n && store_wait_readers(st, wait) != 0)
+		rc = 1;
 
 	/*
 	 * Why this suffices: a forget killed after its commit leaves its
@@ -1339,6 +1680,7 @@ forget_recover(struct store *st, struct forget_leftovers *lo)
 	free(lo->fds);
 	free(lo->names);
 	memset(lo, 0, sizeof *lo);
+	rc = rc > 0 ? 0 : rc;	/* still read: the next writer wipes them */
 	/* Those unlinks (ours or cleanup's) must be durable too. */
 	if (io_fsync_dir(st->dir) < 0 && rc == 0)
 		rc = cdp_seterr("%s: fsync failed: %s", st->dir, strerror(errno));
@@ -1358,6 +1700,35 @@ forget_recover(struct store *st, struct forget_leftovers *lo)
 	}
 	if (dirty && store_commit(st) < 0)
 		return -1;
+	return 0;
+}
+
+/*
+ * After the commit: zero and unlink the old files once no reader of an
+ * older generation can still read them.  Files still in use when the
+ * wait ends stay, unnamed, for the next writer's cleanup to wipe.
+ */
+static int
+wipe_old(struct forget *g)
+{
+	int w = g->nold ? store_wait_readers(g->st, 0) : 0;
+
+	if (w > 0 && g->o->wipe_wait > 0) {
+		if (g->o->notice)
+			fprintf(g->o->notice, "%s: erased; waiting (at most %d s, see --wipe-wait) for "
+			    "programs still reading the old data before wiping it\n", cdp_progname(),
+			    g->o->wipe_wait);
+		w = store_wait_readers(g->st, g->o->wipe_wait);
+	}
+	if (w < 0)
+		return -1;
+	if (w > 0) {
+		g->stats->unwiped = g->nold;
+		return 0;
+	}
+	for (size_t i = 0; i < g->nold; i++)
+		if (wipe_unlink(g->st, g->oldfiles[i]) < 0)
+			return -1;
 	return 0;
 }
 
@@ -1448,6 +1819,7 @@ forget_free(struct forget *g, int unlink_new)
 		free(g->ids[i].value);
 	}
 	free(g->ids);
+	pii_free(g);
 	strmap_free(&g->idset);
 	u64set_free(&g->doomed);
 	mergemap_free(&g->mm);
@@ -1495,6 +1867,8 @@ forget_run(struct store *st, struct forget_request *rq, size_t nrq, const struct
 	g.st = st;
 	g.o = o;
 	g.stats = stats;
+	g.rq = rq;
+	g.nrq = nrq;
 	make_reference(o->reference, stats->reference, sizeof stats->reference);
 	confpath = store_path(st, "merge.conf");
 	g.have_cfg = merge_config_load(&g.cfg, confpath) == 0;
@@ -1503,7 +1877,10 @@ forget_run(struct store *st, struct forget_request *rq, size_t nrq, const struct
 		goto out;
 	if (resolve(&g, rq, nrq) < 0)
 		goto out;
-	if (forget_records(&g) < 0 || forget_tables(&g) < 0 || forget_rejects(&g) < 0)
+	if (forget_records(&g) < 0 || forget_tables(&g) < 0)
+		goto out;
+	pii_make(&g);
+	if (forget_rejects(&g) < 0)
 		goto out;
 	for (size_t i = 0; i < g.nids; i++)
 		stats->identifiers += id_used(&g.ids[i]);
@@ -1521,13 +1898,15 @@ forget_run(struct store *st, struct forget_request *rq, size_t nrq, const struct
 		readings_free(rd);
 		stats->notfound += !rq[q].found;
 	}
+	pii_make(&g);
+	scrub_manifest(&g);
 	if (o->dry_run) {
 		listing(&g, rq, nrq);
 		rc = 0;
 		goto out;
 	}
 	/* Nothing to do is done: no commit, no audit line. */
-	if (!g.nch && !stats->reject_lines && !stats->identifiers) {
+	if (!g.nch && !stats->reject_lines && !stats->identifiers && !stats->scrubbed) {
 		rc = 0;
 		goto out;
 	}
@@ -1553,8 +1932,11 @@ forget_run(struct store *st, struct forget_request *rq, size_t nrq, const struct
 		if (stats->suppressed && suppress_save(st, &sup) == -1)
 			goto out;
 	}
+	if (scrub_audit_log(&g) < 0)
+		goto out;
 	audit_line(&g, rq, nrq, key, &line);
 	explicit_bzero(key, sizeof key);
+	scrub_line(&g, &line);
 	apply_changes(&g);
 	fe = store_add(st, "forget", store_new_id(st));
 	mentry_set(fe, "audit", "%s", line.buf);
@@ -1581,11 +1963,9 @@ forget_run(struct store *st, struct forget_request *rq, size_t nrq, const struct
 		g.ch[k].new_file = NULL;
 	}
 	stats->seconds = now_seconds() - start;
-	for (size_t i = 0; i < g.nold; i++) {
-		if (wipe_unlink(st, g.oldfiles[i]) < 0) {
-			rc = -2;
-			goto out;
-		}
+	if (wipe_old(&g) < 0) {
+		rc = -2;
+		goto out;
 	}
 	if (io_fsync_dir(st->dir) < 0) {
 		cdp_seterr("%s: fsync failed: %s", st->dir, strerror(errno));
@@ -1602,6 +1982,12 @@ forget_run(struct store *st, struct forget_request *rq, size_t nrq, const struct
 		goto out;
 	}
 	rc = 0;
+	if (stats->unwiped) {
+		cdp_seterr("%llu old segment files are still open in programs that read the store "
+		    "before the erasure; they are wiped by the next writer once those end",
+		    (unsigned long long)stats->unwiped);
+		rc = -2;
+	}
 out:
 	stats->seconds = now_seconds() - start;
 	forget_free(&g, !committed);

@@ -5,7 +5,8 @@
  * One forget is one pass over the affected segments and one manifest
  * commit, however many people it names.  Every segment file that held
  * a doomed row is rewritten without it; the old file is overwritten
- * with zeros, fsync'd and unlinked once the new manifest is durable.
+ * with zeros, fsync'd and unlinked once the new manifest is durable and
+ * no reader of an older generation can still read it.
  * Keyed hashes of the erased identifiers go to the suppression list
  * (suppress.h) so the next import cannot bring the person back, and a
  * line without personal data goes to the audit log STORE/audit.log.
@@ -45,6 +46,8 @@ struct forget_opts {
 	const char *dest_preset;	/* "google-ads", "meta" or NULL */
 	FILE *dest;			/* where the removal list goes */
 	FILE *listing;			/* dry run: what would be erased */
+	int wipe_wait;			/* seconds to wait for older readers; -1 forever */
+	FILE *notice;			/* where to say that we wait (NULL: quiet) */
 };
 
 struct forget_source {
@@ -61,6 +64,9 @@ struct forget_stats {
 	uint64_t reject_lines;		/* lines removed from rejects files */
 	uint64_t suppressed;		/* new entries in the suppression list */
 	uint64_t notfound;		/* requests that named nobody */
+	uint64_t unwiped;		/* old files still read when the wait ended */
+	uint64_t scrubbed;		/* manifest values and file names scrubbed */
+	uint64_t segdefs_redacted;	/* saved segment expressions among them */
 	struct forget_source *src;	/* records erased per source */
 	size_t nsrc;
 	char reference[96];
@@ -72,7 +78,9 @@ int forget_preset_known(const char *preset);
 
 /*
  * Erase everyone the requests name, in one commit (nothing changes with
- * o->dry_run).  st must be open for writing, forget_recover() done.
+ * o->dry_run).  The old files are wiped once no reader of an older
+ * generation uses them, waiting up to o->wipe_wait seconds; files still
+ * in use then are left to the next writer and the return is -2.  st must be open for writing, forget_recover() done.
  * Requests that name nobody are counted in stats->notfound.  -1 with
  * cdp_err() on failure; the store is then as it was, or (-2) the erasure
  * is committed but its audit line or cleanup could not be finished: run
@@ -98,10 +106,12 @@ struct forget_leftovers {
 };
 int forget_leftovers_open(const char *dir, struct forget_leftovers *lo);
 /*
- * With the writer lock held: zero the leftovers that are still unnamed,
- * and finish the audit lines of forgets committed but not logged.
+ * With the writer lock held: zero the leftovers that are still unnamed
+ * (once no reader of an older generation uses them, waiting at most
+ * wait seconds), and finish the audit lines of forgets committed but
+ * not logged.
  */
-int forget_recover(struct store *st, struct forget_leftovers *lo);
+int forget_recover(struct store *st, struct forget_leftovers *lo, int wait);
 
 /* Overwrite a file's bytes with zeros and fsync it (via its fd). */
 int forget_wipe_fd(int fd, const char *name);

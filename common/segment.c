@@ -299,7 +299,14 @@ segment_open(const char *path)
 	s->path = xstrdup(path);
 	s->fd = open(path, O_RDONLY | O_CLOEXEC);
 	if (s->fd < 0) {
-		cdp_seterr("%s: %s", path, strerror(errno));
+		int e = errno;
+
+		/* Every segment opened is one a manifest names: missing is damage. */
+		if (e == ENOENT)
+			cdp_setdamage("%s: %s (named by the manifest)", path, strerror(e));
+		else
+			cdp_seterr("%s: %s", path, strerror(e));
+		errno = e;
 		goto fail;
 	}
 	if (fstat(s->fd, &stt) < 0) {
@@ -308,7 +315,7 @@ segment_open(const char *path)
 	}
 	s->size = (uint64_t)stt.st_size;
 	if (s->size < HEADER_SIZE + TRAILER_SIZE) {
-		cdp_seterr("%s: truncated segment file (%llu bytes)", path, (unsigned long long)s->size);
+		cdp_setdamage("%s: truncated segment file (%llu bytes)", path, (unsigned long long)s->size);
 		goto fail;
 	}
 	if (pread_all(s->fd, head, HEADER_SIZE, 0) < 0 ||
@@ -317,26 +324,26 @@ segment_open(const char *path)
 		goto fail;
 	}
 	if (memcmp(head, seg_magic, 8) != 0) {
-		cdp_seterr("%s: not a cdp segment file (bad magic)", path);
+		cdp_setdamage("%s: not a cdp segment file (bad magic)", path);
 		goto fail;
 	}
 	if (get_u32(head + 8) != SEG_VERSION) {
-		cdp_seterr("%s: unsupported segment version %u", path, get_u32(head + 8));
+		cdp_setdamage("%s: unsupported segment version %u", path, get_u32(head + 8));
 		goto fail;
 	}
 	if (get_u32(head + 12) != 0) {
-		cdp_seterr("%s: damaged segment header", path);
+		cdp_setdamage("%s: damaged segment header", path);
 		goto fail;
 	}
 	if (memcmp(tr + 16, end_magic, 8) != 0) {
-		cdp_seterr("%s: truncated or damaged segment file (no trailer)", path);
+		cdp_setdamage("%s: truncated or damaged segment file (no trailer)", path);
 		goto fail;
 	}
 	foot_off = get_u64(tr);
 	foot_len = get_u32(tr + 8);
 	if (foot_off < HEADER_SIZE || foot_off > s->size - TRAILER_SIZE ||
 	    foot_len != s->size - TRAILER_SIZE - foot_off) {
-		cdp_seterr("%s: damaged segment trailer", path);
+		cdp_setdamage("%s: damaged segment trailer", path);
 		goto fail;
 	}
 	foot = xmalloc(foot_len ? foot_len : 1);
@@ -345,7 +352,7 @@ segment_open(const char *path)
 		goto fail;
 	}
 	if ((uint32_t)crc32(0, foot, foot_len) != get_u32(tr + 12)) {
-		cdp_seterr("%s: footer checksum mismatch", path);
+		cdp_setdamage("%s: footer checksum mismatch", path);
 		goto fail;
 	}
 	c = (struct cursor){ foot, foot + foot_len, 0 };
@@ -388,7 +395,7 @@ segment_open(const char *path)
 	free(foot);
 	return s;
 bad_footer:
-	cdp_seterr("%s: malformed segment footer", path);
+	cdp_setdamage("%s: malformed segment footer", path);
 fail:
 	free(foot);
 	segment_close(s);
@@ -420,7 +427,7 @@ segment_read_raw(struct segment *s, int idx, struct strbuf *out)
 	uint64_t pos = 0, start = out->len;
 
 	if (col->disklen > SIZE_MAX)
-		return cdp_seterr("%s: column '%s' too large", s->path, col->name);
+		return cdp_setdamage("%s: column '%s' too large", s->path, col->name);
 	disk = xmalloc((size_t)col->disklen ? (size_t)col->disklen : 1);
 	if (pread_all(s->fd, disk, (size_t)col->disklen, col->off) < 0) {
 		free(disk);
@@ -441,14 +448,14 @@ segment_read_raw(struct segment *s, int idx, struct strbuf *out)
 			goto bad;
 		if ((uint32_t)crc32(0, disk + pos, clen) != crc) {
 			free(disk);
-			return cdp_seterr("%s: checksum mismatch in column '%s' block %llu",
+			return cdp_setdamage("%s: checksum mismatch in column '%s' block %llu",
 			    s->path, col->name, (unsigned long long)b);
 		}
 		/* Refuse bombs before inflating anything. */
 		if (rawlen > SEG_BLOCK_RAW || (uint64_t)rawlen > (uint64_t)clen * MAX_RATIO + 64 ||
 		    out->len - start + rawlen > col->rawlen) {
 			free(disk);
-			return cdp_seterr("%s: column '%s' block %llu declares an implausible size",
+			return cdp_setdamage("%s: column '%s' block %llu declares an implausible size",
 			    s->path, col->name, (unsigned long long)b);
 		}
 		if (libdeflate_zlib_decompress(segment_inflater(s), disk + pos, clen, out->buf + out->len,
@@ -464,7 +471,7 @@ segment_read_raw(struct segment *s, int idx, struct strbuf *out)
 bad:
 	free(disk);
 	out->len = start;
-	return cdp_seterr("%s: damaged data in column '%s'", s->path, col->name);
+	return cdp_setdamage("%s: damaged data in column '%s'", s->path, col->name);
 }
 
 int
@@ -479,12 +486,12 @@ segment_read(struct segment *s, int idx, struct colvec *out)
 	}
 	if (col_decode((unsigned char *)raw.buf, raw.len, col->type, (size_t)s->nrows, out) < 0) {
 		sb_free(&raw);
-		return cdp_seterr("%s: malformed data in column '%s'", s->path, col->name);
+		return cdp_setdamage("%s: malformed data in column '%s'", s->path, col->name);
 	}
 	if (out->nnull != col->nnull) {
 		colvec_free(out);
 		sb_free(&raw);
-		return cdp_seterr("%s: malformed data in column '%s'", s->path, col->name);
+		return cdp_setdamage("%s: malformed data in column '%s'", s->path, col->name);
 	}
 	out->tfmt = col->tfmt;
 	sb_free(&raw);

@@ -243,6 +243,37 @@ entries_free(struct store *st)
 	st->ne = st->cap = 0;
 }
 
+int
+store_file_name_ok(const char *name)
+{
+	size_t n = strlen(name), d = 0;
+
+	if (n < 9 || n > 32 || strncmp(name, "seg-", 4) != 0 || strcmp(name + n - 4, ".cdp") != 0)
+		return 0;
+	for (const char *p = name + 4; p < name + n - 4; p++, d++)
+		if (*p < '0' || *p > '9')
+			return 0;
+	return d > 0;
+}
+
+/*
+ * Every file a manifest names is one of the store's own segment files,
+ * by name: a manifest naming "../victim" (even with a good checksum)
+ * must never make a writer wipe or unlink a file outside the store.
+ */
+static int
+manifest_check_files(const struct store *st, const char *path)
+{
+	for (size_t i = 0; i < st->ne; i++) {
+		const char *f = mentry_get(st->e[i], "file");
+
+		if (f && !store_file_name_ok(f))
+			return cdp_setdamage("%s: %s %llu names '%s', not a segment file of the store",
+			    path, st->e[i]->kind, (unsigned long long)st->e[i]->id, f);
+	}
+	return 0;
+}
+
 /* Parse MANIFEST text into st.  -1 with cdp_err() naming the problem. */
 static int
 manifest_parse(struct store *st, const char *path, char *buf, size_t len)
@@ -252,16 +283,16 @@ manifest_parse(struct store *st, const char *path, char *buf, size_t len)
 	uint32_t want;
 
 	if (len == 0 || buf[len - 1] != '\n')
-		return cdp_seterr("%s: truncated manifest", path);
+		return cdp_setdamage("%s: truncated manifest", path);
 	/* The last line is the checksum of everything before it. */
 	crcline = buf + len - 1;
 	while (crcline > buf && crcline[-1] != '\n')
 		crcline--;
 	if (strncmp(crcline, "crc32 ", 6) != 0)
-		return cdp_seterr("%s: truncated manifest (no checksum line)", path);
+		return cdp_setdamage("%s: truncated manifest (no checksum line)", path);
 	want = (uint32_t)strtoul(crcline + 6, NULL, 16);
 	if ((uint32_t)crc32(0, (Bytef *)buf, (uInt)(crcline - buf)) != want)
-		return cdp_seterr("%s: manifest checksum mismatch", path);
+		return cdp_setdamage("%s: manifest checksum mismatch", path);
 	end = crcline;
 	while (line < end) {
 		char *nl = memchr(line, '\n', (size_t)(end - line));
@@ -272,7 +303,7 @@ manifest_parse(struct store *st, const char *path, char *buf, size_t len)
 		lineno++;
 		if (lineno == 1) {
 			if (strncmp(line, "cdp-store ", 10) != 0)
-				return cdp_seterr("%s: not a cdp manifest", path);
+				return cdp_setdamage("%s: not a cdp manifest", path);
 			if (atoi(line + 10) != STORE_FORMAT)
 				return cdp_seterr("%s: unsupported store format %s", path, line + 10);
 		} else if (strncmp(line, "generation ", 11) == 0) {
@@ -283,20 +314,20 @@ manifest_parse(struct store *st, const char *path, char *buf, size_t len)
 			p = line;
 			tok = strsep(&p, " ");
 			if (!p || !*tok)
-				return cdp_seterr("%s:%lu: malformed entry", path, lineno);
+				return cdp_setdamage("%s:%lu: malformed entry", path, lineno);
 			e = store_add(st, tok, strtoull(strsep(&p, " "), NULL, 10));
 			while (p && (tok = strsep(&p, " ")) != NULL) {
 				char *eq = strchr(tok, '=');
 
 				if (!eq)
-					return cdp_seterr("%s:%lu: malformed entry", path, lineno);
+					return cdp_setdamage("%s:%lu: malformed entry", path, lineno);
 				*eq = '\0';
 				mentry_put(e, tok, unescape(eq + 1, strlen(eq + 1)));
 			}
 		}
 		line = nl + 1;
 	}
-	return 0;
+	return manifest_check_files(st, path);
 }
 
 static int
@@ -311,7 +342,7 @@ manifest_load(struct store *st)
 	st->generation = 0;
 	st->next_id = 1;
 	if (stat(path, &stt) == 0 && stt.st_size > MANIFEST_MAX) {
-		r = cdp_seterr("%s: manifest too large", path);
+		r = cdp_setdamage("%s: manifest too large", path);
 	} else if (io_read_file(path, &sb) < 0) {
 		r = cdp_seterr("%s: %s", path, strerror(errno));
 	} else {
@@ -378,12 +409,12 @@ static void
 wipe_file(const char *path)
 {
 	static const char zeros[65536];
-	int fd = open(path, O_WRONLY | O_CLOEXEC);
+	int fd = open(path, O_WRONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
 	struct stat sb;
 
 	if (fd < 0)
 		return;
-	if (fstat(fd, &sb) == 0) {
+	if (fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode)) {
 		for (off_t off = 0; off < sb.st_size;) {
 			size_t n = sb.st_size - off > (off_t)sizeof zeros ? sizeof zeros : (size_t)(sb.st_size - off);
 			ssize_t w = pwrite(fd, zeros, n, off);
@@ -397,10 +428,76 @@ wipe_file(const char *path)
 	close(fd);
 }
 
-/* Remove what a killed writer left: temporaries and unnamed segments. */
+#define READER_PREFIX "reader-"
+
+/*
+ * Readers of generations older than st's that still hold their lock.
+ * The lock files of those that are gone are removed on the way: taken
+ * exclusively first, so a reader that opened one just now finds, when
+ * it gets its shared lock, a manifest of a newer generation and tries
+ * again with that.
+ */
+static int
+old_readers(struct store *st)
+{
+	DIR *d = opendir(st->dir);
+	struct dirent *de;
+	int busy = 0;
+
+	if (!d)
+		return 0;
+	while ((de = readdir(d)) != NULL) {
+		const char *n = de->d_name, *num = n + strlen(READER_PREFIX);
+		char *p, *end;
+		uint64_t g;
+		int fd;
+
+		if (strncmp(n, READER_PREFIX, strlen(READER_PREFIX)) != 0)
+			continue;
+		g = strtoull(num, &end, 10);
+		if (end == num || *end || g >= st->generation)
+			continue;
+		p = store_path(st, n);
+		fd = open(p, O_RDONLY | O_CLOEXEC | O_NOFOLLOW | O_NONBLOCK);
+		if (fd >= 0 && flock(fd, LOCK_EX | LOCK_NB) < 0)
+			busy++;
+		else
+			unlink(p);
+		if (fd >= 0)
+			close(fd);
+		free(p);
+	}
+	closedir(d);
+	return busy;
+}
+
+int
+store_wait_readers(struct store *st, int seconds)
+{
+	double deadline = now_seconds() + seconds;
+
+	while (old_readers(st) > 0) {
+		struct timespec ts = { 0, 50 * 1000 * 1000 };
+
+		if (cdp_interrupted)
+			return cdp_seterr("%s: interrupted while waiting for readers", st->dir);
+		if (seconds >= 0 && now_seconds() >= deadline)
+			return 1;
+		nanosleep(&ts, NULL);
+	}
+	return 0;
+}
+
+/*
+ * Remove what a killed writer left (temporaries) and the segment files
+ * no manifest names: a killed writer's, or superseded ones kept for
+ * readers of older generations -- these only once no such reader is
+ * left.  Their bytes are wiped first: one may hold what cdp-forget erased.
+ */
 static void
 cleanup(struct store *st)
 {
+	int readers = old_readers(st);
 	DIR *d = opendir(st->dir);
 	struct dirent *de;
 
@@ -410,7 +507,7 @@ cleanup(struct store *st)
 		const char *n = de->d_name;
 
 		if (strncmp(n, "tmp-", 4) == 0 ||
-		    (strncmp(n, "seg-", 4) == 0 && !is_live_file(st, n))) {
+		    (!readers && strncmp(n, "seg-", 4) == 0 && !is_live_file(st, n))) {
 			char *p = store_path(st, n);
 
 			wipe_file(p);
@@ -419,6 +516,64 @@ cleanup(struct store *st)
 		}
 	}
 	closedir(d);
+}
+
+/* The generation of the manifest in place now (0 if unreadable). */
+static uint64_t
+manifest_generation_now(const struct store *st)
+{
+	char *path = store_path(st, MANIFEST), buf[128];
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n = fd >= 0 ? read(fd, buf, sizeof buf - 1) : -1;
+	const char *g;
+
+	free(path);
+	if (fd >= 0)
+		close(fd);
+	if (n <= 0)
+		return 0;
+	buf[n] = '\0';
+	g = strstr(buf, "\ngeneration ");
+	return g ? strtoull(g + 12, NULL, 10) : 0;
+}
+
+/*
+ * Register as a reader of the generation just loaded: a shared lock on
+ * reader-G, then a check that G is still the manifest's generation (a
+ * writer that committed before the lock may have removed G's dropped
+ * files already; we then load the new manifest and try again).  A store
+ * we cannot create files in (read-only) has no writers to fear.
+ */
+static int
+reader_register(struct store *st)
+{
+	for (int attempt = 0;; attempt++) {
+		struct strbuf sb = STRBUF_INIT;
+		char *p;
+		int fd;
+
+		sb_addf(&sb, "%s/" READER_PREFIX "%llu", st->dir, (unsigned long long)st->generation);
+		p = sb_detach(&sb, NULL);
+		fd = open(p, O_RDWR | O_CREAT | O_CLOEXEC | O_NOFOLLOW, 0600);
+		free(p);
+		if (fd < 0)
+			return errno == EROFS || errno == EACCES ? 0 :
+			    cdp_seterr("%s: cannot register as a reader: %s", st->dir, strerror(errno));
+		if (flock(fd, LOCK_SH) == 0 && manifest_generation_now(st) == st->generation) {
+			st->readfd = fd;
+			return 0;
+		}
+		close(fd);
+		if (cdp_interrupted)
+			return cdp_seterr("%s: interrupted", st->dir);
+		if (attempt >= 10) {
+			struct timespec ts = { 0, 20 * 1000 * 1000 };
+
+			nanosleep(&ts, NULL);
+		}
+		if (manifest_load(st) < 0)
+			return -1;
+	}
 }
 
 static int
@@ -435,6 +590,23 @@ has_segment_files(const struct store *st)
 	return found;
 }
 
+/*
+ * A store another user can write to is refused: that user could plant
+ * segment files, a manifest or symbolic links that make our writers
+ * overwrite or wipe files elsewhere, and read what we erase.
+ */
+static int
+dir_unsafe(const char *dir, const struct stat *sb)
+{
+	if (sb->st_uid != geteuid())
+		return cdp_seterr("%s: store directory belongs to another user (uid %u); refusing to use it",
+		    dir, (unsigned)sb->st_uid);
+	if (sb->st_mode & (S_IWGRP | S_IWOTH))
+		return cdp_seterr("%s: store directory is writable by others (mode %03o); refusing to "
+		    "use it (chmod 700 it)", dir, (unsigned)(sb->st_mode & 0777));
+	return 0;
+}
+
 struct store *
 store_open(const char *dir, const struct store_opts *o, int *locked)
 {
@@ -446,6 +618,7 @@ store_open(const char *dir, const struct store_opts *o, int *locked)
 		*locked = 0;
 	st->dir = xstrdup(dir);
 	st->lockfd = -1;
+	st->readfd = -1;
 	st->next_id = 1;
 	if (stat(dir, &stt) < 0) {
 		if (errno != ENOENT || !o->create) {
@@ -459,6 +632,8 @@ store_open(const char *dir, const struct store_opts *o, int *locked)
 	} else if (!S_ISDIR(stt.st_mode)) {
 		cdp_seterr("%s: not a store directory", dir);
 		goto fail;
+	} else if (dir_unsafe(dir, &stt) < 0) {
+		goto fail;
 	}
 	if (o->write && lock_store(st, o->wait) < 0) {
 		if (locked && errno == EWOULDBLOCK)
@@ -468,18 +643,18 @@ store_open(const char *dir, const struct store_opts *o, int *locked)
 	mpath = store_path(st, MANIFEST);
 	if (access(mpath, F_OK) < 0 && errno == ENOENT) {
 		free(mpath);
-		if (!o->create) {
-			cdp_seterr("%s: no such store (no MANIFEST)", dir);
-			goto fail;
-		}
 		/*
 		 * A new store: its first manifest makes it one.  But segment
 		 * files without a manifest mean a lost MANIFEST, not a new
 		 * store: creating one would make cleanup() delete them all.
 		 */
 		if (has_segment_files(st)) {
-			cdp_seterr("%s: segment files but no MANIFEST: the store is damaged; "
+			cdp_setdamage("%s: segment files but no MANIFEST: the store is damaged; "
 			    "restore MANIFEST from a backup or move the files away", dir);
+			goto fail;
+		}
+		if (!o->create) {
+			cdp_seterr("%s: no such store (no MANIFEST)", dir);
 			goto fail;
 		}
 		if (store_commit(st) < 0)
@@ -491,6 +666,8 @@ store_open(const char *dir, const struct store_opts *o, int *locked)
 	}
 	if (o->write)
 		cleanup(st);
+	else if (reader_register(st) < 0)
+		goto fail;
 	return st;
 fail:
 	store_close(st);
@@ -513,11 +690,16 @@ store_commit(struct store *st)
 		st->generation--;
 		return -1;
 	}
-	/* Files of removed segments go only once no manifest names them. */
+	/* Files of removed segments go only once no manifest names them,
+	 * and no reader of an older generation may still open them; else
+	 * they stay for a later writer's cleanup(). */
+	int readers = old_readers(st);
+
 	for (size_t i = 0; i < st->ndoomed; i++) {
 		char *p = store_path(st, st->doomed[i]);
 
-		unlink(p);
+		if (!readers)
+			unlink(p);
 		free(p);
 		free(st->doomed[i]);
 	}
@@ -528,7 +710,7 @@ store_commit(struct store *st)
 void
 store_segments_free(struct segment **segs, size_t n)
 {
-	for (size_t i = 0; i < n; i++)
+	for (size_t i = 0; segs && i < n; i++)
 		segment_close(segs[i]);
 	free(segs);
 }
@@ -536,6 +718,8 @@ store_segments_free(struct segment **segs, size_t n)
 int
 store_segments(struct store *st, const char *table, struct segment ***segsp, size_t *np)
 {
+	*segsp = NULL;
+	*np = 0;
 	for (int attempt = 0;; attempt++) {
 		struct segment **segs = NULL;
 		size_t n = 0;
@@ -553,7 +737,9 @@ store_segments(struct store *st, const char *table, struct segment ***segsp, siz
 			s = segment_open(p);
 			free(p);
 			if (!s) {
-				vanished = errno == ENOENT && st->lockfd < 0 && attempt < 5;
+				/* a reader that could not register: a writer may
+				 * have removed the file since our manifest */
+				vanished = errno == ENOENT && st->lockfd < 0 && st->readfd < 0 && attempt < 5;
 				store_segments_free(segs, n);
 				if (!vanished)
 					return -1;
@@ -585,6 +771,8 @@ store_close(struct store *st)
 	free(st->doomed);
 	if (st->lockfd >= 0)
 		close(st->lockfd);
+	if (st->readfd >= 0)
+		close(st->readfd);
 	free(st->dir);
 	free(st);
 }

@@ -13,8 +13,16 @@
  * Writers hold an exclusive flock on LOCK for their whole run, change
  * their in-memory copy of the entries and publish it with
  * store_commit(): write a temporary manifest, fsync, rename it over
- * MANIFEST, fsync the directory.  Readers take no lock: they read
- * MANIFEST once and so see one consistent generation.
+ * MANIFEST, fsync the directory.
+ *
+ * Readers read MANIFEST once and register for its generation G: a
+ * shared flock on the file reader-G, held until store_close().  A file
+ * that a commit drops from the manifest is removed (or, after a forget,
+ * wiped) only once no reader of an older generation holds its lock, so
+ * a reader sees one consistent generation from start to end however
+ * many writers commit meanwhile.  Until then it stays, unnamed; the
+ * next writer's store_open() (or the writer itself, waiting with
+ * store_wait_readers()) removes it.
  */
 #ifndef CDP_STORE_H
 #define CDP_STORE_H
@@ -34,6 +42,7 @@ struct mentry {
 struct store {
 	char *dir;
 	int lockfd;		/* >= 0 while this process is the writer */
+	int readfd;		/* >= 0: our shared lock on reader-GENERATION */
 	uint64_t generation, next_id;
 	struct mentry **e;
 	size_t ne, cap;
@@ -80,8 +89,10 @@ int store_commit(struct store *st);
 
 /*
  * The live segments of a table, opened (trailer and footer checked), in
- * manifest order.  Retries when a writer replaced the manifest between
- * reading it and opening a file, so the set is always one generation.
+ * manifest order, all of the generation st read (a registered reader's
+ * files stay; a reader that could not register retries when a writer
+ * replaced the manifest between reading it and opening a file).  A
+ * named file that is missing or damaged is damage (cdp_setdamage).
  */
 int store_segments(struct store *st, const char *table, struct segment ***segs, size_t *n);
 void store_segments_free(struct segment **segs, size_t n);
@@ -89,6 +100,17 @@ void store_segments_free(struct segment **segs, size_t n);
 /* The union of the segments' column names, in first-seen order (malloc'd). */
 char **segments_columns(struct segment **segs, size_t n, size_t *ncols);
 void columns_free(char **names, size_t n);
+
+/* 1 if name is one a store gives its segment files ("seg-NNNNNNNN.cdp"). */
+int store_file_name_ok(const char *name);
+
+/*
+ * Writers: wait at most seconds (-1: forever) until no reader of a
+ * generation older than st's holds its lock.  0 when none does (files
+ * the manifest no longer names may then go), 1 when some still did at
+ * the deadline, -1 with cdp_err() when interrupted.
+ */
+int store_wait_readers(struct store *st, int seconds);
 
 /* Name for a new segment file of this store. */
 char *store_segment_name(struct store *st, uint64_t *id);

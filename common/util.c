@@ -13,6 +13,7 @@
 static const char *progname = "cdp";
 volatile sig_atomic_t cdp_interrupted;
 static _Thread_local char errbuf[1024];
+static volatile sig_atomic_t damaged;
 
 void
 cdp_setprogname(const char *argv0)
@@ -45,6 +46,8 @@ cdp_die(int code, const char *fmt, ...)
 	vfprintf(stderr, fmt, ap);
 	va_end(ap);
 	fputc('\n', stderr);
+	if (code == CDP_EXIT_FAIL && damaged)
+		code = CDP_EXIT_CORRUPT;
 	exit(code);
 }
 
@@ -70,6 +73,24 @@ cdp_seterr(const char *fmt, ...)
 	vsnprintf(errbuf, sizeof errbuf, fmt, ap);
 	va_end(ap);
 	return -1;
+}
+
+int
+cdp_setdamage(const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	vsnprintf(errbuf, sizeof errbuf, fmt, ap);
+	va_end(ap);
+	damaged = 1;
+	return -1;
+}
+
+int
+cdp_damaged(void)
+{
+	return damaged;
 }
 
 const char *

@@ -41,6 +41,15 @@ void cdp_warn(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 /* The last error recorded by library code in this thread. */
 int cdp_seterr(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 const char *cdp_err(void);
+/*
+ * Record an error that means the store is damaged (a bad checksum, a
+ * cut file, a manifest naming what it must not).  The mark stays for
+ * the process: once a program has met damage, cdp_die(CDP_EXIT_FAIL)
+ * exits CDP_EXIT_CORRUPT (4) instead, since the damage is what the user
+ * must act on.  cdp_damaged() says whether it happened.
+ */
+int cdp_setdamage(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
+int cdp_damaged(void);
 
 /* Close stdout and die if anything written to it was lost. */
 void cdp_close_stdout(void);

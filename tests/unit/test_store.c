@@ -335,6 +335,60 @@ test_manifest(void)
 	free(sdir);
 }
 
+/* A file a commit drops stays while a reader of the older generation runs. */
+static void
+test_readers(void)
+{
+	struct store_opts wo = { 1, 1, 0 }, ro = { 0, 0, 0 };
+	char *sdir = xstrdup(tmp_path("store-readers"));
+	char *seg = xstrdup(tmp_path("store-readers/seg-00000005.cdp"));
+	struct store *st, *rd;
+	struct mentry *e;
+	struct stat sb;
+
+	st = store_open(sdir, &wo, NULL);
+	write_sample_segment(seg, 10);
+	e = store_add(st, "segment", 5);
+	mentry_set(e, "table", "t");
+	mentry_set(e, "file", "seg-00000005.cdp");
+	T_CHECK(st && store_commit(st) == 0, "readers: a segment is committed");
+	rd = store_open(sdir, &ro, NULL);
+	T_CHECK(rd && rd->readfd >= 0, "readers: a reader registers for its generation");
+	store_remove(st, store_find(st, "segment", 5));
+	T_CHECK(store_commit(st) == 0 && stat(seg, &sb) == 0,
+	    "readers: a dropped file stays while a reader of the older generation runs");
+	T_CHECK(store_wait_readers(st, 0) == 1, "readers: the writer sees the older reader");
+	store_close(rd);
+	T_CHECK(store_wait_readers(st, 0) == 0, "readers: ... and sees it gone when it ends");
+	store_close(st);
+	st = store_open(sdir, &wo, NULL);
+	T_CHECK(st && stat(seg, &sb) < 0, "readers: the next writer removes the dropped file");
+	rd = store_open(sdir, &ro, NULL);
+	T_CHECK(rd && rd->ne == 0, "readers: a new reader sees the new generation");
+	store_close(rd);
+	store_close(st);
+	free(seg);
+	free(sdir);
+}
+
+static void
+test_file_names(void)
+{
+	static const char *const good[] = { "seg-00000001.cdp", "seg-123456789012.cdp", "seg-1.cdp", NULL };
+	static const char *const bad[] = { "../victim.cdp", "seg-1/../../x.cdp", "seg-.cdp",
+		"seg-0001.cdpx", "/etc/passwd", "seg-00000001.cdp/", "MANIFEST", "seg-0a.cdp",
+		"seg-000000000000000000000000001.cdp", "", NULL };
+	int ok = 1;
+
+	for (int i = 0; good[i]; i++)
+		ok &= store_file_name_ok(good[i]);
+	T_CHECK(ok, "store: its own segment file names are accepted");
+	ok = 1;
+	for (int i = 0; bad[i]; i++)
+		ok &= !store_file_name_ok(bad[i]);
+	T_CHECK(ok, "store: names outside the store or not its pattern are refused");
+}
+
 int
 main(void)
 {
@@ -347,6 +401,8 @@ main(void)
 	test_segment_corruption();
 	test_segment_bomb();
 	test_manifest();
+	test_file_names();
+	test_readers();
 	char cmd[512];
 	snprintf(cmd, sizeof cmd, "rm -rf %s", dir);
 	(void)!system(cmd);
