@@ -76,9 +76,36 @@ test_gzip_members_concatenated() {
 	gzip -dc full.csv.gz | cmp - all.csv
 }
 
+test_cr_only_line_ends() {
+	printf 'id,email,notes\r1,ann@example.com,"two\rlines"\r2,bob@example.com,plain\r' > mac.csv
+	cdp-import -q mac.csv
+	cdp-store dump --format jsonl > out.jsonl
+	jq -e -s 'length == 2' out.jsonl
+	jq -e -s '.[0]._line == 2 and .[1]._line == 4' out.jsonl
+	jq -e -s '.[0].notes == "two\nlines" and .[1].notes == "plain"' out.jsonl
+	jq -e -s '.[1].email == "bob@example.com"' out.jsonl
+}
+
+test_lf_crlf_and_cr_cr_lf() {
+	printf 'id,email,name\n1,a@example.com,Ann\n' > lf.csv
+	printf 'id,email,name\r\n1,b@example.com,Bob\r\n' > crlf.csv
+	printf 'id,email,name\r\r\n1,c@example.com,Cy\r\r\n2,d@example.com,Di\r\r\n' > crcrlf.csv
+	# A lone CR inside a line of a LF file stays data.
+	printf 'id,email,name\n1,e@example.com,"E\rve"\n' > lfcr.csv
+	for f in lf crlf crcrlf lfcr; do
+		cdp-import -q "$f.csv"
+	done
+	cdp-store dump --format jsonl > out.jsonl
+	jq -e -s 'length == 5' out.jsonl
+	jq -e -s '[.[].name] == ["Ann", "Bob", "Cy", "Di", "E\rve"]' out.jsonl
+	jq -e -s '[.[]._line] == [2, 2, 2, 3, 2]' out.jsonl
+}
+
 check "import: a gzip file cut at a line boundary is a read error, nothing imported" test_gzip_cut_at_line_boundary
 check "import: a gzip file cut mid-line is a read error, not a reject" test_gzip_cut_mid_line
 check "import: corrupt gzip data is a read error, nothing imported" test_gzip_corrupt
 check "import: bytes after the last gzip member are a read error" test_gzip_trailing_garbage
 check "import: concatenated gzip members are one input" test_gzip_members_concatenated
+check "import: CR-only line ends (old Mac Excel) read as lines" test_cr_only_line_ends
+check "import: LF, CRLF and CR CR LF line ends leave no CR behind" test_lf_crlf_and_cr_cr_lf
 done_testing
