@@ -21,6 +21,7 @@
 #include <unistd.h>
 
 #include "csvin.h"
+#include "fileio.h"
 #include "import.h"
 #include "jsonin.h"
 #include "suppress.h"
@@ -163,6 +164,7 @@ struct importer {
 	size_t nsegs;
 	FILE *rejects;
 	char *rejects_path;
+	char *rejects_err;		/* why it could not be opened */
 	double last_progress, start;
 	const char *input_name;
 	int json;			/* the input is JSON Lines */
@@ -471,11 +473,18 @@ write_reject(struct importer *im, unsigned long line, const char *reason,
 {
 	im->stats->rejects++;
 	if (!im->rejects) {
-		int fd = open(im->rejects_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		/* Never through a symlink, never a foreign mode: rows hold
+		 * personal data. */
+		int fd = im->rejects_err ? -1 : io_open_output(im->rejects_path);
 
-		if (fd < 0 || !(im->rejects = fdopen(fd, "w"))) {
-			if (fd >= 0)
-				close(fd);
+		if (fd >= 0 && !(im->rejects = fdopen(fd, "w"))) {
+			cdp_seterr("%s: %s", im->rejects_path, strerror(errno));
+			close(fd);
+			fd = -1;
+		}
+		if (fd < 0) {
+			if (!im->rejects_err)
+				im->rejects_err = xstrdup(cdp_err());
 			return;	/* reported at the end: the path is unwritable */
 		}
 		fputs("line,reason,record\n", im->rejects);
@@ -821,6 +830,7 @@ importer_free(struct importer *im)
 	free(im->segids);
 	free(im->segrows);
 	free(im->rejects_path);
+	free(im->rejects_err);
 	free(im->pending);
 	free(im->fname);
 	free(im->fidx);
@@ -940,7 +950,7 @@ import_run(struct store *st, struct input *in, const struct import_opts *o,
 		/* absolute, so verify --absent and cdp-forget find it from anywhere */
 		stats->rejects_file = abs ? abs : xstrdup(im.rejects_path);
 	} else if (stats->rejects) {
-		cdp_seterr("%s: cannot write rejects: %s", im.rejects_path, strerror(errno));
+		cdp_seterr("cannot write rejects: %s", im.rejects_err ? im.rejects_err : im.rejects_path);
 		goto out;
 	}
 	if (o->strict && stats->rejects) {
