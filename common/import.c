@@ -957,6 +957,12 @@ import_run(struct store *st, struct input *in, const struct import_opts *o,
 		rc = IMPORT_STRICT;
 		goto out;
 	}
+	/* Nothing but rejects is a failed import, not an empty batch: the
+	 * file is fixed and imported again, with no --force needed. */
+	if (stats->rejects && !stats->rows && !stats->duplicates && !stats->suppressed) {
+		rc = IMPORT_REJECTED;
+		goto out;
+	}
 	input_sha256(in, sha);
 	hex(sha, 32, shahex);
 	if (!o->force) {
@@ -991,9 +997,9 @@ import_run(struct store *st, struct input *in, const struct import_opts *o,
 	mentry_set(b, "duplicates", "%llu", (unsigned long long)stats->duplicates);
 	mentry_set(b, "suppressed", "%llu", (unsigned long long)stats->suppressed);
 	mentry_set(b, "bytes", "%llu", (unsigned long long)input_bytes(in));
-	/* A file none of whose rows got in may be imported again, fixed. */
-	if (stats->rows)
-		mentry_set(b, "sha256", "%s", shahex);
+	/* Every batch, even of no rows (a header alone, all replays): the
+	 * same bytes again are "already imported". */
+	mentry_set(b, "sha256", "%s", shahex);
 	if (stats->rejects_file)
 		mentry_set(b, "rejects-file", "%s", stats->rejects_file);
 	/* Which input columns fed a role: cdp-merge keeps them out of the
@@ -1022,8 +1028,10 @@ import_run(struct store *st, struct input *in, const struct import_opts *o,
 	case 0:
 		break;
 	case -2:
-		im.nsegs = 0;	/* the manifest names them now: keep them */
-		goto out;
+		/* Committed and visible; only its durability is in doubt.
+		 * Failing now would tell the user nothing changed. */
+		stats->unsynced = xstrdup(cdp_err());
+		break;
 	default:
 		goto out;
 	}

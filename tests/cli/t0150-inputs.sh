@@ -176,6 +176,95 @@ test_forget_never_rewrites_through_symlinked_rejects() {
 	cmp elsewhere.csv before.csv
 }
 
+test_json_lone_surrogate_escapes_rejected() {
+	t='"timestamp":"2024-01-01T00:00:00Z"'
+	{
+		printf '{"type":"identify","userId":"u1",%s,"traits":{"n":"a\\ud800b"}}\n' "$t"
+		printf '{"type":"identify","userId":"u2",%s,"traits":{"n":"\\udc00"}}\n' "$t"
+		printf '{"type":"identify","userId":"u3",%s,"traits":{"n":"\\ud800\\u0041"}}\n' "$t"
+		printf '{"type":"identify","userId":"u4",%s,"traits":{"\\udbff":"x"}}\n' "$t"
+		# A pair is one character; an escaped backslash before u is text.
+		printf '{"type":"identify","userId":"u5",%s,"traits":{"n":"\\ud83d\\ude00 \\\\ud800"}}\n' "$t"
+		# Raw bytes: an encoded surrogate, an overlong '/'.
+		printf '{"type":"identify","userId":"u6",%s,"traits":{"n":"raw \355\240\200"}}\n' "$t"
+		printf '{"type":"identify","userId":"u7",%s,"traits":{"n":"raw \300\257"}}\n' "$t"
+	} > s.jsonl
+	expect_status 1 cdp-import -q s.jsonl
+	test "$(grep -c 'invalid UTF-8' s.jsonl.rejects.csv)" -eq 6
+	cdp-store dump --format jsonl > out.jsonl
+	jq -e -s 'length == 1 and .[0]._customer_id == "u5"' out.jsonl
+	jq -e -s '.[0]["traits.n"] == "\ud83d\ude00 \\ud800"' out.jsonl
+}
+
+test_header_only_file_imported_once() {
+	printf 'id,email\n' > h.csv
+	cdp-import -q h.csv
+	expect_status 3 cdp-import -q h.csv 2> err
+	grep -q 'already imported as batch' err
+	cdp-import -q --force h.csv
+}
+
+test_all_rejected_is_an_error() {
+	printf 'id,email\n1,"a@example.com\n' > bad.csv
+	printf 'id,email\n' > h.csv
+	cdp-import -q h.csv
+	before=$(cat "$CDP_STORE/MANIFEST")
+	expect_status 2 cdp-import bad.csv 2> err
+	grep -q 'bad.csv: every row rejected (1, see .*bad.csv.rejects.csv); nothing imported' err
+	grep -q '^2,' bad.csv.rejects.csv
+	test "$(cat "$CDP_STORE/MANIFEST")" = "$before"
+	# Fixed, it imports without --force.
+	printf 'id,email\n1,a@example.com\n' > bad.csv
+	cdp-import -q bad.csv
+	test "$(rows)" -eq 1
+}
+
+test_failed_import_creates_no_store() {
+	: > empty.csv
+	expect_status 2 cdp-import empty.csv 2> err
+	grep -q 'empty input' err
+	test ! -e "$CDP_STORE"
+	printf 'id,email\n1,"x\n' > bad.csv
+	expect_status 2 cdp-import -q bad.csv
+	test ! -e "$CDP_STORE"
+	people 3 | gzip | head -c 40 > cut.csv.gz
+	expect_status 2 cdp-import -q cut.csv.gz
+	test ! -e "$CDP_STORE"
+	# An existing empty directory stays, with nothing added.
+	mkdir "$CDP_STORE"
+	expect_status 2 cdp-import -q empty.csv
+	test -d "$CDP_STORE"
+	test -z "$(ls -A "$CDP_STORE")"
+}
+
+# Exit 2 means nothing changed; a batch committed before the last
+# directory fsync failed is reported as imported, with a warning.
+test_exit_2_means_nothing_committed() {
+	printf 'id,email\n' > h.csv
+	cdp-import -q h.csv
+	people 5 > p.csv
+	warned=0
+	n=1
+	while [ "$n" -le 12 ]; do
+		set +e
+		CDP_FAULT=fsync:$n cdp-import -q p.csv 2> err
+		rc=$?
+		set -e
+		case $rc in
+		2)	test "$(rows)" -eq 0 ;;
+		0)	test "$(rows)" -eq 5
+			if grep -q 'imported as batch .*fsync failed.*may not survive a power cut' err; then
+				warned=1
+			fi
+			break ;;
+		*)	echo "fsync:$n: exit $rc" >&2; return 1 ;;
+		esac
+		n=$((n + 1))
+	done
+	test "$warned" -eq 1
+	expect_status 3 cdp-import -q p.csv
+}
+
 check "import: a gzip file cut at a line boundary is a read error, nothing imported" test_gzip_cut_at_line_boundary
 check "import: a gzip file cut mid-line is a read error, not a reject" test_gzip_cut_mid_line
 check "import: corrupt gzip data is a read error, nothing imported" test_gzip_corrupt
@@ -188,4 +277,9 @@ check "import: a fifo or device as rejects file is refused at once" test_rejects
 check "import: a rejects file is made 0600, even one left 0666, under umask 000" test_rejects_file_forced_private
 check "forget, export, report: output files 0600 under umask 000, never via symlinks" test_outputs_private_and_never_through_symlinks
 check "forget: a symlinked rejects file is refused, not rewritten through" test_forget_never_rewrites_through_symlinked_rejects
+check "import: JSON \\u escapes of lone surrogates rejected like invalid bytes" test_json_lone_surrogate_escapes_rejected
+check "import: a header-only file counts as imported: again needs --force" test_header_only_file_imported_once
+check "import: a file whose every row is rejected fails, exit 2, nothing recorded" test_all_rejected_is_an_error
+check "import: an import that fails creates no store" test_failed_import_creates_no_store
+check "import: exit 2 only when nothing was committed (final fsync warns instead)" test_exit_2_means_nothing_committed
 done_testing

@@ -144,6 +144,23 @@ test_save_refuses_bad_expression() {
 	expect_status 64 seg --save 'bad name' 'country = "DE"'
 }
 
+test_segment_names_checked() {
+	small_store
+	for name in . .. -x .hidden; do
+		expect_status 64 seg --save "$name" 'country = "DE"' 2> err
+		grep -q 'begins with a letter, digit or' err
+	done
+	long=$(printf 'n%.0s' $(seq 1 128))
+	expect_status 64 seg --save "$long" 'country = "DE"' 2> err
+	grep -q 'segment name too long: 128 characters, at most 127' err
+	test -z "$(seg --list)"
+	ok=$(printf 'n%.0s' $(seq 1 127))
+	seg --save "$ok" 'country = "DE"'
+	seg --save a.b-c_1 'country = "DE"'
+	test "$(seg --list | wc -l)" -eq 2
+	refute_grep -e '^\.' -e '^-' "$CDP_STORE/MANIFEST"
+}
+
 test_usage_and_help() {
 	small_store
 	expect_status 64 seg
@@ -176,6 +193,7 @@ check "expression errors name line:column and exit 64" test_expression_errors_na
 check "ids on stdin restrict candidates; composes with pipes and comm" test_stdin_restricts_candidates_and_composes
 check "--changes prints who entered and left since the last recorded run" test_named_segment_changes_across_two_runs
 check "--save refuses a bad expression or name" test_save_refuses_bad_expression
+check "segment names: '.', '..', '-x' refused, over 127 characters said so" test_segment_names_checked
 check "usage errors exit 64, --help shows examples" test_usage_and_help
 check "segments over the sample data agree with merged traits" test_sample_data_segments
 done_testing
