@@ -4,6 +4,7 @@
  * Each input file becomes one batch, committed on its own: a later
  * file's failure leaves earlier ones imported.
  */
+#include <dirent.h>
 #include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
@@ -157,10 +158,29 @@ fresh_probe(const char *dir, struct fresh *f)
 	f->lock = missing(dir, "LOCK");
 }
 
+/* Whether dir holds nothing but LOCK. */
+static int
+only_lock(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int only = d != NULL;
+
+	while (d && (de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") && strcmp(de->d_name, "LOCK"))
+			only = 0;
+	if (d)
+		closedir(d);
+	return only;
+}
+
 /*
  * An import that committed nothing leaves no store behind it: remove
- * what opening a new store created, still under the writer lock.  A
- * store holding anything else (a rejects file of stdin input) stays.
+ * what opening a new store created, still under the writer lock.  The
+ * LOCK goes only with the directory it made: a writer waiting on it
+ * then finds no directory and fails, while a LOCK unlinked from a
+ * directory that stays could let two writers lock two different files.
+ * A store holding anything else (a rejects file of stdin input) stays.
  */
 static void
 fresh_remove(const char *dir, const struct fresh *f)
@@ -171,12 +191,11 @@ fresh_remove(const char *dir, const struct fresh *f)
 		return;
 	snprintf(path, sizeof path, "%s/MANIFEST", dir);
 	unlink(path);
-	if (f->lock) {
+	if (f->dir && f->lock && only_lock(dir)) {
 		snprintf(path, sizeof path, "%s/LOCK", dir);
 		unlink(path);
+		rmdir(dir);
 	}
-	if (f->dir)
-		rmdir(dir);	/* fails, harmlessly, unless empty */
 }
 
 static int
