@@ -289,6 +289,8 @@ scan_terminator(struct csvin *r, const char *p, const char *lim)
  * '\n' has been read, so nothing has been consumed: all of buf is
  * translated once CR is chosen.
  */
+static void consume(struct csvin *r, size_t at, unsigned long lines);
+
 static void
 eol_judge(struct csvin *r, size_t from)
 {
@@ -311,6 +313,7 @@ eol_judge(struct csvin *r, size_t from)
 			return;		/* the next byte decides */
 		r->eol = EOL_CR;
 		p = r->buf + r->start;
+		consume(r, r->start, 0);	/* scan again what reads as lines now */
 	}
 	if (r->eol == EOL_CR)
 		while (p < lim && (p = memchr(p, '\r', (size_t)(lim - p))))

@@ -84,6 +84,9 @@ test_cr_only_line_ends() {
 	jq -e -s '.[0]._line == 2 and .[1]._line == 4' out.jsonl
 	jq -e -s '.[0].notes == "two\nlines" and .[1].notes == "plain"' out.jsonl
 	jq -e -s '.[1].email == "bob@example.com"' out.jsonl
+	# The first line end arriving alone in a read of its own.
+	{ printf 'id,email\r'; sleep 1; printf '3,cy@example.com\r'; } | cdp-import -q --source pipe -
+	test "$(cdp-store dump --format jsonl | jq -s 'map(select(._source == "pipe")) | .[0].email')" = '"cy@example.com"'
 }
 
 test_lf_crlf_and_cr_cr_lf() {
