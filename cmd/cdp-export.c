@@ -16,6 +16,7 @@
 #include <unistd.h>
 
 #include "export.h"
+#include "fileio.h"
 #include "out.h"
 #include "profiles.h"
 #include "store.h"
@@ -258,10 +259,13 @@ main(int argc, char *argv[])
 	if (o.preset && !removals && sel.remove.count + sel.remove.has_zero)
 		cdp_die(CDP_EXIT_USAGE, "the input has removals (-ID): name a file for them with --removals");
 	if (removals) {
-		int fd = open(removals, O_WRONLY | O_CREAT | O_TRUNC, 0600);
+		/* 0600 and no symlinks: a removals file holds personal data
+		 * like stdout does */
+		int fd = io_open_output(removals);
 
-		/* 0600: a removals file holds personal data like stdout does */
-		if (fd < 0 || !(o.removals = fdopen(fd, "w")))
+		if (fd < 0)
+			cdp_die(CDP_EXIT_FAIL, "cannot create: %s", cdp_err());
+		if (!(o.removals = fdopen(fd, "w")))
 			cdp_die(CDP_EXIT_FAIL, "%s: cannot create: %s", removals, strerror(errno));
 	}
 

@@ -7,12 +7,14 @@
  * so they can be wiped after the lock's cleanup has unlinked them
  * (see forget_recover()).
  */
+#include <errno.h>
 #include <getopt.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "fileio.h"
 #include "forget.h"
 #include "normalize.h"
 #include "store.h"
@@ -322,9 +324,16 @@ main(int argc, char *argv[])
 	}
 
 	if (fo.dest_preset) {
-		dest = destfile ? fopen(destfile, "w") : stdout;
-		if (!dest)
-			cdp_die(CDP_EXIT_FAIL, "%s: cannot create", destfile);
+		dest = stdout;
+		if (destfile) {
+			/* 0600, no symlinks: it lists the people erased */
+			int fd = io_open_output(destfile);
+
+			if (fd < 0)
+				cdp_die(CDP_EXIT_FAIL, "cannot create: %s", cdp_err());
+			if (!(dest = fdopen(fd, "w")))
+				cdp_die(CDP_EXIT_FAIL, "%s: cannot create: %s", destfile, strerror(errno));
+		}
 		fo.dest = dest;
 	}
 	if (fo.dry_run)

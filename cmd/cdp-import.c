@@ -4,10 +4,13 @@
  * Each input file becomes one batch, committed on its own: a later
  * file's failure leaves earlier ones imported.
  */
+#include <dirent.h>
+#include <errno.h>
 #include <getopt.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "import.h"
@@ -138,6 +141,69 @@ human_bytes(uint64_t b, char *out, size_t n)
 }
 
 /* Severity order for several files: failure > duplicate > partial > ok. */
+/* What opening the store for writing is about to create. */
+struct fresh {
+	int dir, manifest, lock;
+};
+
+static int
+missing(const char *dir, const char *name)
+{
+	char path[4096];
+	struct stat sb;
+
+	snprintf(path, sizeof path, "%s%s%s", dir, name ? "/" : "", name ? name : "");
+	return lstat(path, &sb) < 0 && errno == ENOENT;
+}
+
+static void
+fresh_probe(const char *dir, struct fresh *f)
+{
+	f->dir = missing(dir, NULL);
+	f->manifest = missing(dir, "MANIFEST");
+	f->lock = missing(dir, "LOCK");
+}
+
+/* Whether dir holds nothing but LOCK. */
+static int
+only_lock(const char *dir)
+{
+	DIR *d = opendir(dir);
+	struct dirent *de;
+	int only = d != NULL;
+
+	while (d && (de = readdir(d)))
+		if (strcmp(de->d_name, ".") && strcmp(de->d_name, "..") && strcmp(de->d_name, "LOCK"))
+			only = 0;
+	if (d)
+		closedir(d);
+	return only;
+}
+
+/*
+ * An import that committed nothing leaves no store behind it: remove
+ * what opening a new store created, still under the writer lock.  The
+ * LOCK goes only with the directory it made: a writer waiting on it
+ * then finds no directory and fails, while a LOCK unlinked from a
+ * directory that stays could let two writers lock two different files.
+ * A store holding anything else (a rejects file of stdin input) stays.
+ */
+static void
+fresh_remove(const char *dir, const struct fresh *f)
+{
+	char path[4096];
+
+	if (!f->manifest)
+		return;
+	snprintf(path, sizeof path, "%s/MANIFEST", dir);
+	unlink(path);
+	if (f->dir && f->lock && only_lock(dir)) {
+		snprintf(path, sizeof path, "%s/LOCK", dir);
+		unlink(path);
+		rmdir(dir);
+	}
+}
+
 static int
 worse(int a, int b)
 {
@@ -153,7 +219,8 @@ main(int argc, char *argv[])
 	struct import_opts o = { 0 };
 	struct store_opts so = { 1, 1, -1 };
 	const char *storedir = NULL;
-	int quiet = 0, ch, status = CDP_EXIT_OK, locked;
+	int quiet = 0, ch, status = CDP_EXIT_OK, locked, committed = 0;
+	struct fresh fresh;
 	struct store *st;
 	char *stdin_only[] = { "-", NULL };
 	char **files;
@@ -284,6 +351,7 @@ main(int argc, char *argv[])
 
 	cdp_catch_signals();
 	o.progress = !quiet && isatty(STDERR_FILENO);
+	fresh_probe(store_default_dir(storedir), &fresh);
 	st = store_open(store_default_dir(storedir), &so, &locked);
 	if (!st)
 		cdp_die(locked ? CDP_EXIT_LOCKED : CDP_EXIT_FAIL, "%s", cdp_err());
@@ -304,6 +372,11 @@ main(int argc, char *argv[])
 		if (!fo.source)
 			fo.source = source = source_from_path(files[i]);
 		r = import_run(st, in, &fo, &stats);
+		if (r == IMPORT_OK)
+			committed++;
+		if (r == IMPORT_OK && stats.unsynced)
+			cdp_warn("%s: imported as batch %llu, but %s: the batch may not survive a power cut",
+			    input_name(in), (unsigned long long)stats.batch, stats.unsynced);
 		if (r == IMPORT_OK) {
 			if (!quiet) {
 				char size[32];
@@ -338,14 +411,22 @@ main(int argc, char *argv[])
 			    input_name(in), (unsigned long long)stats.rejects,
 			    stats.rejects_file ? stats.rejects_file : "rejects");
 			status = worse(status, CDP_EXIT_FAIL);
+		} else if (r == IMPORT_REJECTED) {
+			cdp_warn("%s: every row rejected (%llu, see %s); nothing imported",
+			    input_name(in), (unsigned long long)stats.rejects,
+			    stats.rejects_file ? stats.rejects_file : "rejects");
+			status = worse(status, CDP_EXIT_FAIL);
 		} else {
 			cdp_warn("%s", cdp_err());
 			status = worse(status, CDP_EXIT_FAIL);
 		}
 		free(stats.rejects_file);
+		free(stats.unsynced);
 		free(source);
 		input_close(in);
 	}
+	if (!committed)
+		fresh_remove(store_default_dir(storedir), &fresh);
 	store_close(st);
 	import_opts_free(&o);
 	if (files[i]) {

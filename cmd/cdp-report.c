@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "fileio.h"
 #include "html.h"
 #include "out.h"
 #include "report.h"
@@ -188,6 +189,9 @@ main(int argc, char *argv[])
 	if (ro.since != REPORT_NO_TIME && ro.until != REPORT_NO_TIME && ro.until <= ro.since)
 		cdp_die(CDP_EXIT_USAGE, "--until must be later than --since");
 
+	/* Before any output: a symlink or fifo there is refused anyway. */
+	if (html && io_check_output(html) < 0)
+		cdp_die(CDP_EXIT_FAIL, "%s", cdp_err());
 	st = store_open(store_default_dir(storedir), &so, NULL);
 	if (!st)
 		cdp_die(CDP_EXIT_FAIL, "%s", cdp_err());

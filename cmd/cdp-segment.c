@@ -87,16 +87,31 @@ time_text(int64_t us)
 	return sb_detach(&sb, NULL);
 }
 
+enum { NAME_MAX_LEN = 127 };
+
 static int
-valid_name(const char *s)
+name_char(char c)
 {
-	if (!*s || strlen(s) > 100)
-		return 0;
+	return ('a' <= c && c <= 'z') || ('A' <= c && c <= 'Z') || ('0' <= c && c <= '9') || c == '_';
+}
+
+/* Dies unless s is a segment name: 1 to 127 of letters, digits, '_',
+ * '-' and '.', the first a letter, digit or '_' (so never ".", ".." or
+ * an option such as "-x"). */
+static void
+check_name(const char *s)
+{
+	size_t n = strlen(s);
+
+	if (n == 0)
+		cdp_die(CDP_EXIT_USAGE, "a segment name cannot be empty");
+	if (n > NAME_MAX_LEN)
+		cdp_die(CDP_EXIT_USAGE, "segment name too long: %zu characters, at most %d", n, NAME_MAX_LEN);
+	if (!name_char(*s))
+		cdp_die(CDP_EXIT_USAGE, "a segment name begins with a letter, digit or '_'");
 	for (; *s; s++)
-		if (!(('a' <= *s && *s <= 'z') || ('A' <= *s && *s <= 'Z') || ('0' <= *s && *s <= '9') ||
-		    *s == '_' || *s == '-' || *s == '.'))
-			return 0;
-	return 1;
+		if (!name_char(*s) && *s != '-' && *s != '.')
+			cdp_die(CDP_EXIT_USAGE, "a segment name is letters, digits, '_', '-' and '.'");
 }
 
 static struct mentry *
@@ -468,8 +483,12 @@ main(int argc, char *argv[])
 	}
 	if ((changes && !run) || (count && fieldlist) || (changes && fieldlist))
 		usage();
-	if ((save && !valid_name(save)) || (run && !valid_name(run)) || (del && !valid_name(del)))
-		cdp_die(CDP_EXIT_USAGE, "a segment name is letters, digits, '_', '-' and '.'");
+	if (save)
+		check_name(save);
+	if (run)
+		check_name(run);
+	if (del)
+		check_name(del);
 
 	so.write = save || del || changes;
 	st = store_open(store_default_dir(storedir), &so, &locked);

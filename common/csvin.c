@@ -32,7 +32,9 @@
  *
  * libcsv's conventions stand: spaces around an unquoted field are
  * trimmed, and a line of nothing but spaces is blank and skipped, like
- * an empty one.  A lone '\r' inside a line is data.
+ * an empty one.  A lone '\r' inside a line is data, unless the file
+ * ends its lines with '\r' alone (eol_judge); the '\r's before a '\n'
+ * end the line with it.
  */
 #include <csv.h>
 #include <stdint.h>
@@ -69,6 +71,13 @@ enum {
 	PARSE_OPEN,	/* a quoted field never closed */
 };
 
+/* How lines end, judged by the first line end in the input. */
+enum {
+	EOL_UNKNOWN,	/* no line end seen yet */
+	EOL_LF,		/* '\n' or "\r\n" */
+	EOL_CR,		/* a lone '\r' (old Mac Excel): read as '\n' */
+};
+
 /* What csvin_next is reading. */
 enum {
 	PHASE_HEADER,	/* the header: any field count, no line retry */
@@ -102,6 +111,7 @@ struct csvin {
 	size_t nfields;		/* fields seen */
 	int field_too_long;
 	int cr_term;		/* is_term set: this record holds a '\r' */
+	int eol;		/* EOL_* */
 	struct field *fields;
 
 	struct strbuf over;	/* head of a record too long to keep */
@@ -270,6 +280,46 @@ scan_terminator(struct csvin *r, const char *p, const char *lim)
 	return NULL;
 }
 
+/*
+ * Judge the line ends once buf[from, end) has arrived: the first line
+ * end decides.  A '\n' (alone or after '\r's) means '\n' ends lines and
+ * a lone '\r' is data; a '\r' followed by anything else means the file
+ * ends its lines with '\r', and every '\r' then reads as '\n' (also in
+ * quoted fields, where it is that file's line break).  Until decided no
+ * '\n' has been read, so nothing has been consumed: all of buf is
+ * translated once CR is chosen.
+ */
+static void consume(struct csvin *r, size_t at, unsigned long lines);
+
+static void
+eol_judge(struct csvin *r, size_t from)
+{
+	char *p = r->buf + from, *lim = r->buf + r->end;
+
+	if (r->eol == EOL_UNKNOWN) {
+		while (p > r->buf + r->start && p[-1] == '\r')
+			p--;	/* a '\r' run cut by the last read */
+		for (; p < lim && *p != '\n' && *p != '\r'; p++)
+			;
+		if (p == lim)
+			return;
+		while (p < lim && *p == '\r')
+			p++;
+		if (p < lim && *p == '\n') {
+			r->eol = EOL_LF;
+			return;
+		}
+		if (p == lim && !r->eof)
+			return;		/* the next byte decides */
+		r->eol = EOL_CR;
+		p = r->buf + r->start;
+		consume(r, r->start, 0);	/* scan again what reads as lines now */
+	}
+	if (r->eol == EOL_CR)
+		while (p < lim && (p = memchr(p, '\r', (size_t)(lim - p))))
+			*p++ = '\n';
+}
+
 /* Read one more chunk after the unconsumed bytes: count, 0 at end, -1. */
 static ssize_t
 fill(struct csvin *r)
@@ -298,6 +348,8 @@ fill(struct csvin *r)
 	if (n == 0)
 		r->eof = 1;
 	r->end += (size_t)n;
+	if (r->eol != EOL_LF)
+		eol_judge(r, r->end - (size_t)n);
 	return n;
 }
 
@@ -396,10 +448,13 @@ judge(struct csvin *r, size_t beg, size_t len, int multi, int open,
 	return REC_REJECT;
 }
 
+/* Drop every '\r' before the line end: "\r\r\n" leaves none behind. */
 static size_t
 strip_cr(const char *p, size_t len)
 {
-	return len && p[len - 1] == '\r' ? len - 1 : len;
+	while (len && p[len - 1] == '\r')
+		len--;
+	return len;
 }
 
 /*

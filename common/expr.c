@@ -18,7 +18,6 @@
  */
 #include <ctype.h>
 #include <math.h>
-#include <regex.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -26,11 +25,14 @@
 #include "expr.h"
 #include "normalize.h"
 #include "profiles.h"
+#include "rx.h"
 
 #define US_PER_SEC INT64_C(1000000)
 #define US_PER_DAY (86400 * US_PER_SEC)
 
 enum { F = 0, U = 1, T = 2 };	/* tri-state: and = min, or = max, not = 2 - x */
+/* Nesting of parentheses, not and where (each a recursion). */
+#define EXPR_MAX_DEPTH 200
 
 /* ---- names ---------------------------------------------------------- */
 
@@ -272,17 +274,19 @@ struct parser {
 	struct token t;
 	int64_t now;
 	int in_where;		/* identifiers name event properties */
+	int depth;		/* parentheses, not, where: below EXPR_MAX_DEPTH */
+	const char *pos_p;	/* the last token's start and its position, */
+	int pos_line, pos_col;	/* so lexing stays linear in the source */
 	int err;
 	struct expr *e;
 };
 
-/* Position of p in the source as line and column (characters). */
+/* Position of p in the source as line and column (characters),
+ * counting on from q at line, col (pass src, 1, 1 to start over). */
 static void
-position(const char *src, const char *p, int *line, int *col)
+position_from(const char *q, const char *p, int *line, int *col)
 {
-	*line = 1;
-	*col = 1;
-	for (const char *q = src; q < p; q++) {
+	for (; q < p; q++) {
 		if (*q == '\n') {
 			(*line)++;
 			*col = 1;
@@ -353,7 +357,14 @@ lex(struct parser *ps)
 		p++;
 	start = p;
 	t->p = p;
-	position(ps->src, p, &t->line, &t->col);
+	if (!ps->pos_p || p < ps->pos_p) {
+		ps->pos_p = ps->src;
+		ps->pos_line = ps->pos_col = 1;
+	}
+	position_from(ps->pos_p, p, &ps->pos_line, &ps->pos_col);
+	ps->pos_p = p;
+	t->line = ps->pos_line;
+	t->col = ps->pos_col;
 	if (!*p) {
 		t->kind = TK_EOF;
 		ps->p = p;
@@ -514,8 +525,7 @@ struct node {
 	char *name;		/* N_ATTR, N_PROP (the property as written) */
 	double num;		/* N_LIT non-string */
 	char *str;		/* N_LIT string */
-	regex_t re;		/* N_MATCH */
-	int has_re;
+	struct rx *re;		/* N_MATCH */
 	/* N_FUNC */
 	int fn;
 	char *event;		/* normalized */
@@ -560,8 +570,7 @@ node_free(struct node *n)
 	free(n->list);
 	free(n->name);
 	free(n->str);
-	if (n->has_re)
-		regfree(&n->re);
+	rx_free(n->re);
 	free(n->event);
 	node_free(n->prop);
 	node_free(n->where);
@@ -939,7 +948,7 @@ parse_pred(struct parser *ps)
 		return n;
 	}
 	if (ps->t.kind == TK_MATCH || ps->t.kind == TK_NMATCH) {
-		int rc;
+		char buf[200];
 
 		n = node_new(ps, N_MATCH, &at);
 		n->negate = ps->t.kind == TK_NMATCH;
@@ -957,15 +966,11 @@ parse_pred(struct parser *ps)
 			perr(ps, "expected a regular expression in quotes after ~");
 			goto fail;
 		}
-		rc = regcomp(&n->re, ps->t.text, REG_EXTENDED | REG_NOSUB);
-		if (rc != 0) {
-			char buf[200];
-
-			regerror(rc, &n->re, buf, sizeof buf);
+		n->re = rx_compile(ps->t.text, strlen(ps->t.text), buf, sizeof buf);
+		if (!n->re) {
 			perr(ps, "bad regular expression: %s", buf);
 			goto fail;
 		}
-		n->has_re = 1;
 		if (lex(ps) < 0)
 			goto fail;
 		return n;
@@ -1047,54 +1052,98 @@ fail:
 	return NULL;
 }
 
+/*
+ * The parser recurses once per '(', 'not' and where-clause, and so do
+ * evaluation and freeing: bound the depth so no input can exhaust the
+ * stack.  Returns -1 with a positioned error past the bound.
+ */
+static int
+enter(struct parser *ps)
+{
+	if (ps->depth >= EXPR_MAX_DEPTH)
+		return perr(ps, "expression nested deeper than %d levels (parentheses, not)", EXPR_MAX_DEPTH);
+	ps->depth++;
+	return 0;
+}
+
 static struct node *
 parse_not(struct parser *ps)
 {
 	if (is_kw(&ps->t, "not")) {
-		struct node *n = node_new(ps, N_NOT, NULL);
+		struct node *n;
 
+		if (enter(ps) < 0)
+			return NULL;
+		n = node_new(ps, N_NOT, NULL);
 		if (lex(ps) < 0 || !(n->a = parse_not(ps))) {
 			node_free(n);
-			return NULL;
+			n = NULL;
 		}
+		ps->depth--;
 		return n;
 	}
 	return parse_pred(ps);
 }
 
+/* v[0] kind v[1] kind ... as a balanced tree: and and or are
+ * associative, and a chain of any length then costs evaluation and
+ * freeing only log2(n) levels of recursion. */
+static struct node *
+balance(struct parser *ps, int kind, struct node **v, size_t n)
+{
+	struct node *nd;
+
+	if (n == 1)
+		return v[0];
+	nd = node_new(ps, kind, NULL);
+	nd->a = balance(ps, kind, v, n / 2);
+	nd->b = balance(ps, kind, v + n / 2, n - n / 2);
+	return nd;
+}
+
+/* sub (kw sub)... */
+static struct node *
+parse_chain(struct parser *ps, int kind, const char *kw, struct node *(*sub)(struct parser *))
+{
+	struct node **v = NULL, *n;
+	size_t nv = 0, cap = 0;
+
+	for (;;) {
+		if (!(n = sub(ps)))
+			goto fail;
+		if (nv == cap)
+			v = xrealloc(v, (cap = cap ? 2 * cap : 8) * sizeof *v);
+		v[nv++] = n;
+		if (!is_kw(&ps->t, kw))
+			break;
+		if (lex(ps) < 0)
+			goto fail;
+	}
+	n = balance(ps, kind, v, nv);
+	free(v);
+	return n;
+fail:
+	for (size_t i = 0; i < nv; i++)
+		node_free(v[i]);
+	free(v);
+	return NULL;
+}
+
 static struct node *
 parse_and(struct parser *ps)
 {
-	struct node *l = parse_not(ps);
-
-	while (l && is_kw(&ps->t, "and")) {
-		struct node *n = node_new(ps, N_AND, NULL);
-
-		n->a = l;
-		l = n;
-		if (lex(ps) < 0 || !(n->b = parse_not(ps))) {
-			node_free(l);
-			return NULL;
-		}
-	}
-	return l;
+	return parse_chain(ps, N_AND, "and", parse_not);
 }
 
 static struct node *
 parse_or(struct parser *ps)
 {
-	struct node *l = parse_and(ps);
+	struct node *l;
 
-	while (l && is_kw(&ps->t, "or")) {
-		struct node *n = node_new(ps, N_OR, NULL);
-
-		n->a = l;
-		l = n;
-		if (lex(ps) < 0 || !(n->b = parse_and(ps))) {
-			node_free(l);
-			return NULL;
-		}
-	}
+	if (enter(ps) < 0)
+		return NULL;
+	l = parse_chain(ps, N_OR, "or", parse_and);
+	ps->depth--;
 	return l;
 }
 
@@ -1495,7 +1544,7 @@ in_list_d(const struct node *nd, double d)
 static uint8_t
 match_s(const struct node *nd, const char *s)
 {
-	int m = regexec(&nd->re, s, 0, NULL, 0) == 0;
+	int m = rx_match(nd->re, s, strlen(s));
 
 	return m != nd->negate ? T : F;
 }

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "fileio.h"
@@ -135,28 +136,112 @@ io_fsync_dir(const char *dir)
 }
 
 int
-io_read_file(const char *path, struct strbuf *out)
+io_read_fd(int fd, struct strbuf *out)
 {
-	int fd = open(path, O_RDONLY | O_CLOEXEC);
 	char buf[65536];
 	ssize_t n;
 
-	if (fd < 0)
-		return -1;
 	while ((n = read(fd, buf, sizeof buf)) != 0) {
 		if (n < 0) {
-			int saved = errno;
-
 			if (errno == EINTR)
 				continue;
-			close(fd);
-			errno = saved;
 			return -1;
 		}
 		sb_add(out, buf, (size_t)n);
 	}
-	close(fd);
 	return 0;
+}
+
+int
+io_read_file(const char *path, struct strbuf *out)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	int r, saved;
+
+	if (fd < 0)
+		return -1;
+	r = io_read_fd(fd, out);
+	saved = errno;
+	close(fd);
+	errno = saved;
+	return r;
+}
+
+/* -1 with cdp_err() and errno set when sb is no plain regular file. */
+static int
+check_regular(const char *path, const struct stat *sb)
+{
+	if (S_ISLNK(sb->st_mode)) {
+		errno = ELOOP;
+		return cdp_seterr("%s: is a symbolic link; not writing through it", path);
+	}
+	if (!S_ISREG(sb->st_mode)) {
+		errno = EINVAL;
+		return cdp_seterr("%s: not a regular file; not writing to it", path);
+	}
+	if (sb->st_nlink > 1) {
+		errno = EMLINK;
+		return cdp_seterr("%s: has other hard links; not writing to it", path);
+	}
+	return 0;
+}
+
+int
+io_open_regular(const char *path, int flags)
+{
+	struct stat sb;
+	int fd, saved;
+
+	/* O_NONBLOCK: opening a fifo must not wait for its other end. */
+	fd = open(path, flags | O_NOFOLLOW | O_NONBLOCK | O_NOCTTY | O_CLOEXEC, 0600);
+	if (fd < 0) {
+		saved = errno;
+		/* ELOOP for a symlink, ENXIO for a fifo nobody reads: say what
+		 * the file is rather than what open(2) made of it. */
+		if (lstat(path, &sb) < 0 || check_regular(path, &sb) == 0)
+			cdp_seterr("%s: %s", path, strerror(saved));
+		errno = saved;
+		return -1;
+	}
+	if (fstat(fd, &sb) < 0 || check_regular(path, &sb) < 0 ||
+	    fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) & ~O_NONBLOCK) < 0) {
+		saved = errno;
+		if (saved != ELOOP && saved != EINVAL && saved != EMLINK)
+			cdp_seterr("%s: %s", path, strerror(saved));
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+int
+io_open_output(const char *path)
+{
+	int fd = io_open_regular(path, O_WRONLY | O_CREAT), saved;
+
+	if (fd < 0)
+		return -1;
+	/* An existing file keeps its mode on open: force it private, and
+	 * empty it only once it is known to be ours to write. */
+	if (fchmod(fd, 0600) < 0 || ftruncate(fd, 0) < 0) {
+		saved = errno;
+		cdp_seterr("%s: %s", path, strerror(saved));
+		close(fd);
+		errno = saved;
+		return -1;
+	}
+	return fd;
+}
+
+int
+io_check_output(const char *path)
+{
+	struct stat sb;
+
+	if (lstat(path, &sb) < 0)
+		return errno == ENOENT ? 0 : cdp_seterr("%s: %s", path, strerror(errno));
+	return check_regular(path, &sb);
 }
 
 int

@@ -30,6 +30,28 @@ int io_rename(const char *from, const char *to);
 int io_fsync_dir(const char *dir);
 /* Read a whole file into out (appending).  -1 with errno on failure. */
 int io_read_file(const char *path, struct strbuf *out);
+/* The same from an open descriptor, from its current offset. */
+int io_read_fd(int fd, struct strbuf *out);
+/*
+ * Open an existing regular file (flags O_RDONLY, O_WRONLY or O_RDWR, plus
+ * O_CREAT to create it 0600).  Never follows a symbolic link in the last
+ * component and refuses anything but a regular file with one name (a
+ * fifo, a device, a directory, a hard link to another file): -1 with
+ * cdp_err() set ("PATH: is a symbolic link; not writing through it") and
+ * errno (ELOOP, EINVAL, ENOENT, ...).
+ */
+int io_open_regular(const char *path, int flags);
+/*
+ * Every file the programs write outside the store (rejects files,
+ * --removals, --destination-file) is opened here: io_open_regular with
+ * O_CREAT, then forced to mode 0600 whatever mode it had or the umask
+ * says, then emptied.  -1 with cdp_err() and errno set.
+ */
+int io_open_output(const char *path);
+/* The same check for a file about to be replaced by rename (--html):
+ * 0 when path does not exist or is a regular file, else -1 with
+ * cdp_err() set. */
+int io_check_output(const char *path);
 /* Write a whole new file atomically: tmp, fsync, rename, fsync dir.
  * Returns -1 with cdp_err() naming the step that failed, or -2 when
  * only the final directory fsync failed: the new file is then in place

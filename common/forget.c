@@ -999,10 +999,13 @@ scrub_rejects(struct forget *g, const struct needles *nd, const char *path)
 	size_t removed = 0;
 	int fd = -1, rc = -1;
 
-	if (io_read_file(path, &in) < 0) {
-		if (errno == ENOENT)
-			return 0;	/* deleted by its owner: nothing to scrub */
-		return cdp_seterr("%s: %s", path, strerror(errno));
+	/* Never through a symlink: its target is not ours to rewrite. */
+	fd = io_open_regular(path, g->o->dry_run ? O_RDONLY : O_RDWR);
+	if (fd < 0)
+		return errno == ENOENT ? 0 : -1;	/* deleted by its owner */
+	if (io_read_fd(fd, &in) < 0) {
+		cdp_seterr("%s: %s", path, strerror(errno));
+		goto out;
 	}
 	sb_add(&low, in.buf ? in.buf : "", in.len);
 	ascii_lower(low.buf, low.len);
@@ -1035,11 +1038,6 @@ scrub_rejects(struct forget *g, const struct needles *nd, const char *path)
 		*slash = '\0';
 	else
 		strcpy(dir, ".");
-	fd = open(path, O_RDWR | O_CLOEXEC);
-	if (fd < 0) {
-		cdp_seterr("%s: %s", path, strerror(errno));
-		goto out;
-	}
 	if (io_replace_file(dir, path_base(path), out.buf ? out.buf : "", out.len) == -1)
 		goto out;
 	/* The old inode now has no name; its bytes must not survive it. */

@@ -384,6 +384,12 @@ html_write_file(const char *path, const struct report *r)
 	char *dir = slash ? xstrndup(path, (size_t)(slash - path) + (slash == path)) : xstrdup(".");
 	int rc;
 
+	/* The page replaces path by rename, so a symlink there would be
+	 * replaced, not followed; still, only a regular file is ours. */
+	if (io_check_output(path) < 0) {
+		free(dir);
+		return -1;
+	}
 	html_page(&sb, r);
 	rc = io_replace_file(dir, slash ? slash + 1 : path, sb.buf, sb.len);
 	if (rc == -1)

@@ -22,6 +22,7 @@
 #include <unistd.h>
 
 #include "csvin.h"
+#include "fileio.h"
 #include "import.h"
 #include "jsonin.h"
 #include "suppress.h"
@@ -164,6 +165,7 @@ struct importer {
 	size_t nsegs;
 	FILE *rejects;
 	char *rejects_path;
+	char *rejects_err;		/* why it could not be opened */
 	double last_progress, start;
 	const char *input_name;
 	int json;			/* the input is JSON Lines */
@@ -517,11 +519,18 @@ write_reject(struct importer *im, unsigned long line, const char *reason,
 {
 	im->stats->rejects++;
 	if (!im->rejects) {
-		int fd = open(im->rejects_path, O_WRONLY | O_CREAT | O_TRUNC | O_CLOEXEC, 0600);
+		/* Never through a symlink, never a foreign mode: rows hold
+		 * personal data. */
+		int fd = im->rejects_err ? -1 : io_open_output(im->rejects_path);
 
-		if (fd < 0 || !(im->rejects = fdopen(fd, "w"))) {
-			if (fd >= 0)
-				close(fd);
+		if (fd >= 0 && !(im->rejects = fdopen(fd, "w"))) {
+			cdp_seterr("%s: %s", im->rejects_path, strerror(errno));
+			close(fd);
+			fd = -1;
+		}
+		if (fd < 0) {
+			if (!im->rejects_err)
+				im->rejects_err = xstrdup(cdp_err());
 			return;	/* reported at the end: the path is unwritable */
 		}
 		fputs("line,reason,record\n", im->rejects);
@@ -1018,6 +1027,7 @@ importer_free(struct importer *im)
 	free(im->segids);
 	free(im->segrows);
 	free(im->rejects_path);
+	free(im->rejects_err);
 	free(im->pending);
 	free(im->fname);
 	free(im->fidx);
@@ -1142,16 +1152,17 @@ import_run(struct store *st, struct input *in, const struct import_opts *o,
 		/* absolute, so verify --absent and cdp-forget find it from anywhere */
 		stats->rejects_file = abs ? abs : xstrdup(im.rejects_path);
 	} else if (stats->rejects) {
-		cdp_seterr("%s: cannot write rejects: %s", im.rejects_path, strerror(errno));
+		cdp_seterr("cannot write rejects: %s", im.rejects_err ? im.rejects_err : im.rejects_path);
 		goto out;
 	}
 	if (o->strict && stats->rejects) {
 		rc = IMPORT_STRICT;
 		goto out;
 	}
-	if (stats->rejects && !stats->rows) {
-		cdp_seterr("%s: every row was rejected (%llu, see %s); nothing imported",
-		    im.input_name, (unsigned long long)stats->rejects, stats->rejects_file);
+	/* Nothing but rejects is a failed import, not an empty batch: the
+	 * file is fixed and imported again, with no --force needed. */
+	if (stats->rejects && !stats->rows && !stats->duplicates && !stats->suppressed) {
+		rc = IMPORT_REJECTED;
 		goto out;
 	}
 	input_sha256(in, sha);
@@ -1192,9 +1203,9 @@ import_run(struct store *st, struct input *in, const struct import_opts *o,
 	if (stats->grouped)
 		mentry_set(b, "grouped", "%llu", (unsigned long long)stats->grouped);
 	mentry_set(b, "bytes", "%llu", (unsigned long long)input_bytes(in));
-	/* A file none of whose rows got in may be imported again, fixed. */
-	if (stats->rows)
-		mentry_set(b, "sha256", "%s", shahex);
+	/* Every batch, even of no rows (a header alone, all replays): the
+	 * same bytes again are "already imported". */
+	mentry_set(b, "sha256", "%s", shahex);
 	if (stats->rejects_file)
 		mentry_set(b, "rejects-file", "%s", stats->rejects_file);
 	/* Which input columns fed a role: cdp-merge keeps them out of the
@@ -1223,8 +1234,10 @@ import_run(struct store *st, struct input *in, const struct import_opts *o,
 	case 0:
 		break;
 	case -2:
-		im.nsegs = 0;	/* the manifest names them now: keep them */
-		goto out;
+		/* Committed and visible; only its durability is in doubt.
+		 * Failing now would tell the user nothing changed. */
+		stats->unsynced = xstrdup(cdp_err());
+		break;
 	default:
 		goto out;
 	}

@@ -93,6 +93,8 @@ struct import_stats {
 	double seconds;
 	char *rejects_file;		/* where rejected rows went, if any */
 	uint64_t batch;
+	char *unsynced;			/* committed, but the store directory's
+					 * fsync failed: why (malloc'd) */
 };
 
 enum {
@@ -100,6 +102,7 @@ enum {
 	IMPORT_FAILED = -1,		/* cdp_err() says why; nothing committed */
 	IMPORT_DUPLICATE = -2,		/* same bytes imported before */
 	IMPORT_STRICT = -3,		/* rows rejected under --strict */
+	IMPORT_REJECTED = -4,		/* every row rejected: nothing committed */
 };
 
 /* Import one input as one batch of st (opened for writing). */

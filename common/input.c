@@ -1,8 +1,13 @@
 /*
- * input.c - files and stdin through zlib's gz layer, so ".gz" input
- * (recognised by its magic bytes, not its name) is inflated on the fly
- * and plain input passes through unchanged.  Every byte handed out is
- * counted and fed to SHA-256.
+ * input.c - files and stdin; gzip input (recognised by its magic bytes,
+ * not its name) is inflated on the fly with zlib's inflate, and plain
+ * input passes through unchanged.  Every byte handed out is counted and
+ * fed to SHA-256.
+ *
+ * Compressed input is all or nothing: a stream cut short, a corrupt
+ * member, or bytes after the last member that do not start another
+ * member are read errors, never a quiet end of file.  Concatenated
+ * members (cat a.gz b.gz) are one valid input, as gzip(1) reads them.
  */
 #include <errno.h>
 #include <fcntl.h>
@@ -15,20 +20,69 @@
 #include "input.h"
 #include "util.h"
 
+enum { RAW_CHUNK = 256 * 1024 };
+
 struct input {
-	gzFile gz;
+	int fd;
 	char *path;
 	const char *name;
 	uint64_t bytes;
 	struct sha256_ctx sha;
-	int peeked;	/* -2: none */
+	int peeked;		/* -2: none, -1: end */
+	int gzip;		/* inflating gzip members */
+	int member;		/* inside a member (inflate not at its end) */
+	int raw_eof;		/* read(2) said end of file */
+	z_stream z;
+	unsigned char *raw;	/* RAW_CHUNK bytes read but not yet used */
+	size_t raw_at, raw_len;
 };
+
+/* Fill in->raw when empty.  1 with bytes, 0 at end, -1 on error. */
+static int
+raw_fill(struct input *in)
+{
+	ssize_t n;
+
+	if (in->raw_at < in->raw_len)
+		return 1;
+	if (in->raw_eof)
+		return 0;
+	do
+		n = read(in->fd, in->raw, RAW_CHUNK);
+	while (n < 0 && errno == EINTR);
+	if (n < 0)
+		return cdp_seterr("%s: read error: %s", in->name, strerror(errno));
+	in->raw_at = 0;
+	in->raw_len = (size_t)n;
+	if (n == 0)
+		in->raw_eof = 1;
+	return n > 0;
+}
+
+/* Whether the input starts with the gzip magic 1f 8b.  A one-byte file
+ * that starts with 1f is plain data. */
+static int
+sniff_gzip(struct input *in)
+{
+	while (in->raw_len < 2 && !in->raw_eof) {
+		ssize_t n = read(in->fd, in->raw + in->raw_len, RAW_CHUNK - in->raw_len);
+
+		if (n < 0 && errno == EINTR)
+			continue;
+		if (n < 0)
+			return cdp_seterr("%s: read error: %s", in->name, strerror(errno));
+		if (n == 0)
+			in->raw_eof = 1;
+		in->raw_len += (size_t)n;
+	}
+	return in->raw_len >= 2 && in->raw[0] == 0x1f && in->raw[1] == 0x8b;
+}
 
 struct input *
 input_open(const char *path)
 {
 	struct input *in;
-	int fd;
+	int fd, gz;
 
 	if (strcmp(path, "-") == 0) {
 		fd = dup(STDIN_FILENO);
@@ -40,14 +94,8 @@ input_open(const char *path)
 		return NULL;
 	}
 	in = xcalloc(1, sizeof *in);
-	in->gz = gzdopen(fd, "rb");
-	if (!in->gz) {
-		close(fd);
-		free(in);
-		cdp_seterr("%s: cannot open", path);
-		return NULL;
-	}
-	gzbuffer(in->gz, 256 * 1024);
+	in->fd = fd;
+	in->raw = xmalloc(RAW_CHUNK);
 	if (strcmp(path, "-") == 0) {
 		in->name = "stdin";
 	} else {
@@ -56,14 +104,103 @@ input_open(const char *path)
 	}
 	in->peeked = -2;
 	sha256_init(&in->sha);
+	gz = sniff_gzip(in);
+	/* 16 + 15: gzip wrapper only, the largest window. */
+	if (gz < 0 || (gz && inflateInit2(&in->z, 16 + 15) != Z_OK)) {
+		if (gz > 0)
+			cdp_seterr("%s: cannot open: out of memory", in->name);
+		input_close(in);
+		return NULL;
+	}
+	in->gzip = gz;
+	in->member = gz;
 	return in;
+}
+
+/* At the end of a member: more bytes must be another member.  1 when a
+ * new member starts, 0 at a clean end, -1 on trailing garbage. */
+static int
+next_member(struct input *in)
+{
+	int r = raw_fill(in);
+
+	if (r <= 0)
+		return r;
+	if (in->raw_len - in->raw_at < 2 && !in->raw_eof) {
+		/* The magic may straddle two reads. */
+		memmove(in->raw, in->raw + in->raw_at, in->raw_len - in->raw_at);
+		in->raw_len -= in->raw_at;
+		in->raw_at = 0;
+		if (sniff_gzip(in) < 0)
+			return -1;
+	}
+	if (in->raw_len - in->raw_at < 2 || in->raw[in->raw_at] != 0x1f ||
+	    in->raw[in->raw_at + 1] != 0x8b)
+		return cdp_seterr("%s: read error: trailing garbage after compressed data", in->name);
+	inflateReset(&in->z);
+	in->member = 1;
+	return 1;
+}
+
+/* Inflate up to n bytes.  Count, 0 at a clean end, -1 on a read error,
+ * a truncated or corrupt stream, or bytes after it that are no gzip
+ * member. */
+static ssize_t
+inflate_some(struct input *in, unsigned char *buf, size_t n)
+{
+	in->z.next_out = buf;
+	in->z.avail_out = (uInt)n;
+	while (in->z.avail_out == n) {
+		int r, zr;
+
+		if (!in->member) {
+			r = next_member(in);
+			if (r <= 0)
+				return r;
+		}
+		r = raw_fill(in);
+		if (r < 0)
+			return -1;
+		if (r == 0)
+			return cdp_seterr("%s: read error: compressed data truncated (unexpected end of file)", in->name);
+		in->z.next_in = in->raw + in->raw_at;
+		in->z.avail_in = (uInt)(in->raw_len - in->raw_at);
+		zr = inflate(&in->z, Z_NO_FLUSH);
+		in->raw_at = in->raw_len - in->z.avail_in;
+		if (zr == Z_STREAM_END)
+			in->member = 0;
+		else if (zr != Z_OK && zr != Z_BUF_ERROR)
+			return cdp_seterr("%s: read error: corrupt compressed data: %s", in->name,
+			    in->z.msg ? in->z.msg : zError(zr));
+	}
+	return (ssize_t)(n - in->z.avail_out);
+}
+
+/* Up to n bytes of the data itself, inflated if need be. */
+static ssize_t
+data_read(struct input *in, unsigned char *buf, size_t n)
+{
+	size_t k;
+	int r;
+
+	if (in->gzip)
+		return inflate_some(in, buf, n);
+	r = raw_fill(in);
+	if (r <= 0)
+		return r;
+	k = in->raw_len - in->raw_at;
+	if (k > n)
+		k = n;
+	memcpy(buf, in->raw + in->raw_at, k);
+	in->raw_at += k;
+	return (ssize_t)k;
 }
 
 ssize_t
 input_read(struct input *in, void *buf, size_t n)
 {
 	size_t off = 0;
-	int got;
+	ssize_t got;
 
 	if (n == 0)
 		return 0;
@@ -80,25 +217,9 @@ input_read(struct input *in, void *buf, size_t n)
 	}
 	if (n - off > 1u << 30)
 		n = off + (1u << 30);
-	got = gzread(in->gz, (char *)buf + off, (unsigned)(n - off));
-	if (got < 0) {
-		int zerr;
-		const char *msg = gzerror(in->gz, &zerr);
-
-		if (zerr == Z_ERRNO)
-			msg = strerror(errno);
-		cdp_seterr("%s: read error: %s", in->name, msg);
+	got = data_read(in, (unsigned char *)buf + off, n - off);
+	if (got < 0)
 		return -1;
-	}
-	if (got == 0 && !gzeof(in->gz) ) {
-		int zerr;
-		const char *msg = gzerror(in->gz, &zerr);
-
-		if (zerr != Z_OK) {
-			cdp_seterr("%s: read error: %s", in->name, msg);
-			return -1;
-		}
-	}
 	if (got > 0) {
 		sha256_update(&in->sha, (size_t)got, (uint8_t *)buf + off);
 		in->bytes += (uint64_t)got;
@@ -110,15 +231,16 @@ int
 input_peek(struct input *in)
 {
 	unsigned char c;
-	int got;
+	ssize_t got;
 
 	if (in->peeked != -2)
 		return in->peeked;
-	got = gzread(in->gz, &c, 1);
+	got = data_read(in, &c, 1);
+	/* An error here shows again on the next input_read: peek says end,
+	 * the read that follows fails. */
+	if (got < 0)
+		return -1;
 	in->peeked = got == 1 ? c : -1;
-	if (in->peeked >= 0) {
-		/* input_read counts and hashes it when it is handed out */
-	}
 	return in->peeked;
 }
 
@@ -153,7 +275,10 @@ input_close(struct input *in)
 {
 	if (!in)
 		return;
-	gzclose(in->gz);
+	if (in->gzip)
+		inflateEnd(&in->z);
+	close(in->fd);
+	free(in->raw);
 	free(in->path);
 	free(in);
 }

@@ -683,6 +683,65 @@ set_parse_error(struct jsonin *r, yajl_status st, const char *line,
 	yajl_free_error(r->yh, msg);
 }
 
+static int
+hex4(const char *p, const char *end, unsigned *out)
+{
+	unsigned v = 0;
+
+	if (end - p < 4)
+		return -1;
+	for (int i = 0; i < 4; i++) {
+		int c = (unsigned char)p[i], d;
+
+		if (c >= '0' && c <= '9')
+			d = c - '0';
+		else if ((c | 0x20) >= 'a' && (c | 0x20) <= 'f')
+			d = (c | 0x20) - 'a' + 10;
+		else
+			return -1;
+		v = v << 4 | (unsigned)d;
+	}
+	*out = v;
+	return 0;
+}
+
+/*
+ * Whether a string escape \uD800-\uDFFF stands alone.  yajl turns a lone
+ * high surrogate into '?' and a lone low one into the bytes of a
+ * surrogate code point, which is not UTF-8: such a line is rejected as
+ * raw invalid bytes are.  A malformed escape is left for yajl to report.
+ */
+static int
+lone_surrogate(const char *p, size_t len)
+{
+	const char *end = p + len;
+	int in_str = 0;
+	unsigned u, lo;
+
+	if (!memmem(p, len, "\\u", 2))
+		return 0;
+	for (; p < end; p++) {
+		if (*p == '"') {
+			in_str = !in_str;
+		} else if (in_str && *p == '\\' && p + 1 < end) {
+			if (p[1] != 'u' || hex4(p + 2, end, &u) < 0) {
+				p++;	/* \" and \\ are not quotes or escapes */
+				continue;
+			}
+			p += 5;
+			if (u >= 0xdc00 && u <= 0xdfff)
+				return 1;
+			if (u < 0xd800 || u > 0xdbff)
+				continue;
+			if (end - p < 7 || p[1] != '\\' || p[2] != 'u' ||
+			    hex4(p + 3, end, &lo) < 0 || lo < 0xdc00 || lo > 0xdfff)
+				return 1;
+			p += 6;
+		}
+	}
+	return 0;
+}
+
 /* Parse one non-blank line into r->ents; READ_OK or READ_REJECT. */
 static int
 parse_line(struct jsonin *r, const char *line, size_t len)
@@ -698,6 +757,15 @@ parse_line(struct jsonin *r, const char *line, size_t len)
 	if (++r->gen == 0) {
 		memset(r->slots, 0, JSONIN_SLOTS * sizeof *r->slots);
 		r->gen = 1;
+	}
+	/* yajl's own check lets encoded surrogates and overlong forms by. */
+	if (!utf8_valid((const unsigned char *)line, len)) {
+		snprintf(r->reason, sizeof r->reason, "invalid UTF-8");
+		return READ_REJECT;
+	}
+	if (lone_surrogate(line, len)) {
+		snprintf(r->reason, sizeof r->reason, "invalid UTF-8: \\u escape of a lone surrogate");
+		return READ_REJECT;
 	}
 	if (!r->yh)
 		handle_new(r);

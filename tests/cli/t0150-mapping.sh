@@ -106,7 +106,7 @@ test_time_column_through_rename() {
 test_all_rows_rejected_is_an_error() {
 	printf 'email,time\na@example.com,not a time\nb@example.com,never\n' > bad.csv
 	expect_status 2 cdp-import --event order bad.csv 2> err.txt
-	grep -q 'every row was rejected (2, see .*bad.csv.rejects.csv); nothing imported' err.txt
+	grep -q 'every row rejected (2, see .*bad.csv.rejects.csv); nothing imported' err.txt
 	test -s bad.csv.rejects.csv
 	cdp-store info > info.txt
 	refute_grep bad.csv info.txt

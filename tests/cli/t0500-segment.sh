@@ -144,6 +144,94 @@ test_save_refuses_bad_expression() {
 	expect_status 64 seg --save 'bad name' 'country = "DE"'
 }
 
+ms_now() {
+	echo $(($(date +%s%N) / 1000000))
+}
+
+# A profile whose notes are 1 MiB: 1048575 times 'a', then '!'.
+big_notes_store() {
+	{
+		printf 'customer_id,email,notes\n'
+		printf 'C1,ann@example.com,'
+		head -c 1048575 /dev/zero | tr '\0' a
+		printf '!\n'
+		printf 'C2,bob@example.com,short\n'
+	} > big.csv
+	cdp-import -q big.csv
+	cdp-merge -q
+}
+
+# seg_within MS EXPR: seg -a EXPR into out and err (a failing status into
+# status) in under MS milliseconds beyond a plain run ($base).
+seg_within() {
+	limit=$1
+	shift
+	t0=$(ms_now)
+	# a backtracking matcher takes hours here: stop it
+	timeout 20 cdp-segment -a "$@" < /dev/null > out 2> err || echo $? > status
+	t1=$(ms_now)
+	echo "# $*: $((t1 - t0 - base)) ms beyond a plain run" >&2
+	test $((t1 - t0 - base)) -lt "$limit"
+}
+
+test_hostile_regexes_linear() {
+	big_notes_store
+	t0=$(ms_now)
+	seg -a 'notes is not null' > out
+	base=$(($(ms_now) - t0))
+	test "$(wc -l < out)" -eq 2
+	seg_within 1000 'notes ~ "(a+)+$"'
+	test ! -s out
+	test ! -e status
+	seg_within 1000 'notes ~ "(a|aa)*!$"'
+	test "$(wc -l < out)" -eq 1
+	seg_within 1000 'notes ~ "(x+x+)+y"'
+	test ! -s out
+	seg_within 1000 'notes ~ "^(a*)*\\1$"'
+	test "$(cat status)" -eq 64
+	grep -q '1:9: bad regular expression: back-references' err
+	rm status
+	seg_within 1000 'notes ~ "(a{1,32767}){1,32767}"'
+	test "$(cat status)" -eq 64
+	grep -q 'repetition count over 1000' err
+	rm status
+	seg_within 1000 'notes ~ "(a{1,1000}){1,1000}"'
+	test "$(cat status)" -eq 64
+	grep -q 'too large' err
+}
+
+test_deep_nesting_is_an_error() {
+	small_store
+	deep=$(awk 'BEGIN { for (i = 0; i < 30000; i++) printf "("; printf "country = \"DE\""; for (i = 0; i < 30000; i++) printf ")" }')
+	expect_status 64 seg "$deep" 2> err
+	grep -q '^cdp-segment: 1:201: expression nested deeper than 200 levels' err
+	nots=$(awk 'BEGIN { for (i = 0; i < 30000; i++) printf "not "; printf "country = \"DE\"" }')
+	expect_status 64 seg "$nots" 2> err
+	grep -q '^cdp-segment: 1:797: expression nested deeper than 200 levels' err
+	# Deep but within the bound still works; so does a long chain.
+	ok=$(awk 'BEGIN { for (i = 0; i < 150; i++) printf "("; printf "country = \"DE\""; for (i = 0; i < 150; i++) printf ")" }')
+	test "$(seg "$ok" | wc -l)" -eq 2
+	chain=$(awk 'BEGIN { printf "country = \"DE\""; for (i = 0; i < 5000; i++) printf " and country = \"DE\"" }')
+	test "$(seg "$chain" | wc -l)" -eq 2
+}
+
+test_segment_names_checked() {
+	small_store
+	for name in . .. -x .hidden; do
+		expect_status 64 seg --save "$name" 'country = "DE"' 2> err
+		grep -q 'begins with a letter, digit or' err
+	done
+	long=$(printf 'n%.0s' $(seq 1 128))
+	expect_status 64 seg --save "$long" 'country = "DE"' 2> err
+	grep -q 'segment name too long: 128 characters, at most 127' err
+	test -z "$(seg --list)"
+	ok=$(printf 'n%.0s' $(seq 1 127))
+	seg --save "$ok" 'country = "DE"'
+	seg --save a.b-c_1 'country = "DE"'
+	test "$(seg --list | wc -l)" -eq 2
+	refute_grep -e '^\.' -e '^-' "$CDP_STORE/MANIFEST"
+}
+
 test_usage_and_help() {
 	small_store
 	expect_status 64 seg
@@ -176,6 +264,9 @@ check "expression errors name line:column and exit 64" test_expression_errors_na
 check "ids on stdin restrict candidates; composes with pipes and comm" test_stdin_restricts_candidates_and_composes
 check "--changes prints who entered and left since the last recorded run" test_named_segment_changes_across_two_runs
 check "--save refuses a bad expression or name" test_save_refuses_bad_expression
+check "segment names: '.', '..', '-x' refused, over 127 characters said so" test_segment_names_checked
+check "hostile regular expressions on a 1 MiB value: answer or error in under a second" test_hostile_regexes_linear
+check "30,000 nested parentheses or nots: exit 64 with the place, no crash" test_deep_nesting_is_an_error
 check "usage errors exit 64, --help shows examples" test_usage_and_help
 check "segments over the sample data agree with merged traits" test_sample_data_segments
 done_testing

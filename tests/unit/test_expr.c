@@ -368,6 +368,45 @@ main(void)
 		T_CHECK(strncmp(got, "error: 1:11: bad regular expression: ", 37) == 0, "bad regex reported");
 		free(got);
 	}
+	SEG("country ~ \"^(a*)*\\\\1$\"", "error: 1:11: bad regular expression: back-references (\\1 to \\9) are not supported",
+	    "back-references refused: matching is linear");
+	SEG("country ~ \"(a{1,32767}){1,32767}\"", "error: 1:11: bad regular expression: repetition count over 1000 in { }",
+	    "huge repetition refused");
+	{
+		/* 100,000 levels: refused at the 200th, no stack overflow. */
+		size_t n = 100000, k = strlen("country = \"DE\"");
+		char *deep = malloc(2 * n + k + 1), *nots = malloc(4 * n + k + 1), *got;
+
+		memset(deep, '(', n);
+		memcpy(deep + n, "country = \"DE\"", k);
+		memset(deep + n + k, ')', n);
+		deep[2 * n + k] = '\0';
+		got = seg_at(deep, NULL, 0);
+		T_STREQ(got, "error: 1:201: expression nested deeper than 200 levels (parentheses, not)",
+		    "100,000 nested parentheses: a positioned error");
+		free(got);
+		for (size_t i = 0; i < n; i++)
+			memcpy(nots + 4 * i, "not ", 4);
+		memcpy(nots + 4 * n, "country = \"DE\"", k + 1);
+		got = seg_at(nots, NULL, 0);
+		T_STREQ(got, "error: 1:797: expression nested deeper than 200 levels (parentheses, not)",
+		    "100,000 nots: a positioned error");
+		free(got);
+		free(deep);
+		free(nots);
+	}
+	{
+		/* A chain of 100,000 ands is a balanced tree, not 100,000 levels. */
+		struct strbuf ch = STRBUF_INIT;
+		char *got;
+
+		for (int i = 0; i < 100000; i++)
+			sb_adds(&ch, i ? " and country = \"DE\"" : "country = \"DE\"");
+		got = seg_at(ch.buf, NULL, 0);
+		T_STREQ(got, "1,4", "100,000 conditions joined by and");
+		free(got);
+		sb_free(&ch);
+	}
 	SEG("country = \"DE", "error: 1:11: unterminated string", "unterminated string");
 	SEG("country = null", "error: 1:11: null is not a value: write 'is null' or 'is not null'", "= null");
 	SEG("", "error: 1:1: empty expression", "empty expression");
