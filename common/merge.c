@@ -450,7 +450,7 @@ struct prof {
 	uint32_t nmerges;
 	uint64_t nrec, nevt, nord;
 	int64_t first_seen, last_seen, first_order, last_order;
-	double revenue;
+	int64_t revenue;		/* in cents: sums exact, runs add alike */
 	uint64_t sources;		/* bit per source index */
 	uint16_t idcount[MERGE_MAX_TYPES];
 	int8_t consent;			/* -1 unknown, 0 no, 1 yes */
@@ -1270,13 +1270,13 @@ process_segment(struct engine *g, struct segment *s, const struct mentry *batch,
 				event_count(g, pi, evidx[code], 1, t);
 				p = &g->p[pi];
 				if (isorder[code]) {
-					double amount;
+					int64_t amount;
 
 					p->nord++;
 					tmin(&p->first_order, t);
 					tmax(&p->last_order, t);
 					for (size_t k = 0; k < nrev; k++) {
-						if (!colvec_isnull(&rev[k], r) && colvec_number(&rev[k], r, &amount) == 0) {
+						if (!colvec_isnull(&rev[k], r) && colvec_cents(&rev[k], r, &amount) == 0) {
 							p->revenue += amount;
 							break;
 						}
@@ -1416,8 +1416,8 @@ state_load(struct engine *g)
 			p->nmerges = (uint32_t)cell_int(COL("_merges"), r, 0);
 			p->nevt = (uint64_t)cell_int(evts, r, 0);
 			p->nord = (uint64_t)cell_int(ords, r, 0);
-			p->revenue = rev && !colvec_isnull(rev, r) ? (rev->type == CT_DEC ?
-			    dec_to_double(rev->iv[r]) : (double)rev->iv[r]) : 0;
+			if (!rev || colvec_isnull(rev, r) || colvec_cents(rev, r, &p->revenue) < 0)
+				p->revenue = 0;
 			p->first_seen = cell_int(fs, r, NO_TIME);
 			p->last_seen = cell_int(ls, r, NO_TIME);
 			p->first_order = cell_int(fo, r, NO_TIME);
@@ -1586,17 +1586,11 @@ push_time(struct colvec *v, int64_t t)
 		colvec_push_int(v, t);
 }
 
+/* An amount in cents as a decimal of scale 2 (the packed form of dec_parse). */
 static void
-push_dec2(struct colvec *v, double x)
+push_cents(struct colvec *v, int64_t cents)
 {
-	char buf[64];
-	int64_t d;
-
-	snprintf(buf, sizeof buf, "%.2f", x);
-	if (dec_parse(buf, strlen(buf), &d) == 0)
-		colvec_push_int(v, d);
-	else
-		colvec_push_int(v, 0);
+	colvec_push_int(v, cents * 16 + (cents < 0 ? -2 : 2));
 }
 
 static int
@@ -1631,7 +1625,7 @@ write_profiles(struct engine *g, struct output *out)
 			continue;
 		rec[k] = (double)p->last_order;
 		freq[k] = (double)p->nord;
-		mon[k++] = p->revenue;
+		mon[k++] = (double)p->revenue;
 	}
 	qsort(rec, nord, sizeof *rec, double_cmp);
 	qsort(freq, nord, sizeof *freq, double_cmp);
@@ -1699,9 +1693,9 @@ write_profiles(struct engine *g, struct output *out)
 			colvec_push_int(crec, (int64_t)p->nrec);
 			colvec_push_int(cevt, (int64_t)p->nevt);
 			colvec_push_int(cord, (int64_t)p->nord);
-			push_dec2(crev, p->revenue);
+			push_cents(crev, p->revenue);
 			if (p->nord)
-				push_dec2(caov, p->revenue / (double)p->nord);
+				push_cents(caov, cents_div(p->revenue, (int64_t)p->nord));
 			else
 				colvec_push_null(caov);
 			push_time(cfs, p->first_seen);
@@ -1711,7 +1705,7 @@ write_profiles(struct engine *g, struct output *out)
 			if (p->nord) {
 				int r = quintile_score(rec, nord, (double)p->last_order);
 				int f = quintile_score(freq, nord, (double)p->nord);
-				int m = quintile_score(mon, nord, p->revenue);
+				int m = quintile_score(mon, nord, (double)p->revenue);
 				char score[4] = { (char)('0' + r), (char)('0' + f), (char)('0' + m), 0 };
 
 				colvec_push_int(crr, r);

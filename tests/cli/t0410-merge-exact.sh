@@ -1,0 +1,58 @@
+#!/bin/sh
+# cdp-merge: incremental runs equal --rebuild to the byte; a run with
+# nothing new changes nothing.
+. "$(dirname "$0")/lib.sh"
+
+NOW=2025-01-01T00:00:00Z
+
+# orders BATCH: one order for each of 400 customers, amounts chosen to hit
+# the cases where binary floating point rounds the wrong way: 562.30 / 4,
+# 0.1 + 0.2, 10.005 three times, half cents.
+orders() {
+	awk -v b="$1" 'BEGIN {
+		n = split("140.575 0.1 0.2 10.005 562.30 33.335 0.015 99.995 1.005 2.675 0.7 1000000.125", a, " ")
+		print "email,amount,order_date,source_note"
+		for (i = 1; i <= 400; i++)
+			printf "c%d@example.com,%s,2024-0%d-%02dT10:00:00Z,b%d\n", i,
+			    a[(i * 7 + b * 3) % n + 1], b, i % 28 + 1, b
+	}' > "o$1.csv"
+}
+
+test_incremental_equals_rebuild_byte_for_byte() {
+	for b in 1 2 3 4 5; do
+		orders "$b"
+		cdp-import -q --event order "o$b.csv"
+		cdp-merge -q --as-of $NOW
+	done
+	cdp-store dump --table profiles --format csv > inc.csv
+	cdp-merge -q --rebuild --as-of $NOW
+	cdp-store dump --table profiles --format csv > reb.csv
+	test "$(wc -l < reb.csv)" -eq 401
+	cmp inc.csv reb.csv
+}
+
+test_money_is_exact() {
+	printf 'email,amount,order_date\n' > o.csv
+	d=1
+	for a in 140.00 140.10 141.10 141.10; do
+		printf 'm@example.com,%s,2024-01-0%dT00:00:00Z\n' "$a" $d >> o.csv
+		d=$((d + 1))
+	done
+	printf 't@example.com,10.005,2024-01-01T00:00:00Z\n' >> o.csv
+	printf 't@example.com,10.005,2024-01-02T00:00:00Z\n' >> o.csv
+	printf 't@example.com,10.005,2024-01-03T00:00:00Z\n' >> o.csv
+	printf 'p@example.com,0.1,2024-01-01T00:00:00Z\n' >> o.csv
+	printf 'p@example.com,0.2,2024-01-02T00:00:00Z\n' >> o.csv
+	cdp-import -q --event order o.csv
+	cdp-merge -q --as-of $NOW
+	cdp-store dump --table profiles --format jsonl > p.jsonl
+	# 562.30 / 4 = 140.575 -> 140.58 (half away from zero; a double gives 140.57)
+	jq -e -s 'map(select(.emails == "m@example.com"))[0] | .revenue == 562.30 and .avg_order_value == 140.58' p.jsonl
+	# each amount in cents first: 10.005 -> 10.01
+	jq -e -s 'map(select(.emails == "t@example.com"))[0] | .revenue == 30.03 and .avg_order_value == 10.01' p.jsonl
+	jq -e -s 'map(select(.emails == "p@example.com"))[0] | .revenue == 0.30 and .avg_order_value == 0.15' p.jsonl
+}
+
+check "merge: incremental runs equal --rebuild byte for byte (400 profiles, rounding cases)" test_incremental_equals_rebuild_byte_for_byte
+check "merge: money is summed in cents, averages rounded half away from zero" test_money_is_exact
+done_testing
