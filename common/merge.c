@@ -1593,6 +1593,34 @@ push_cents(struct colvec *v, int64_t cents)
 	colvec_push_int(v, cents * 16 + (cents < 0 ? -2 : 2));
 }
 
+static const struct engine *sort_engine;
+
+static int
+source_cmp(const void *a, const void *b)
+{
+	const uint32_t *x = a, *y = b;
+
+	return strcmp(sort_engine->source_names[*x], sort_engine->source_names[*y]);
+}
+
+/*
+ * The sources (at most 64) in name order: a profile lists them alike
+ * whatever order the runs met them in, so a rebuild and incremental
+ * runs write the same text.
+ */
+static size_t
+source_order(const struct engine *g, uint32_t order[64])
+{
+	size_t n = g->nsource < 64 ? g->nsource : 64;
+
+	for (size_t i = 0; i < n; i++)
+		order[i] = (uint32_t)i;
+	sort_engine = g;
+	qsort(order, n, sizeof *order, source_cmp);
+	sort_engine = NULL;
+	return n;
+}
+
 static int
 write_profiles(struct engine *g, struct output *out)
 {
@@ -1600,7 +1628,8 @@ write_profiles(struct engine *g, struct output *out)
 	uint32_t *roots = NULL;
 	size_t nroots = 0, nord = 0;
 	double *rec = NULL, *freq = NULL, *mon = NULL;
-	uint32_t **idlists, *idcount;
+	uint32_t **idlists, *idcount, srcorder[64];
+	size_t nsrc = source_order(g, srcorder);
 	int rc = 0;
 
 	for (size_t i = 0; i < g->np; i++) {
@@ -1679,12 +1708,12 @@ write_profiles(struct engine *g, struct output *out)
 
 			colvec_push_int(cid, p->id);
 			sb_reset(&sb);
-			for (size_t si = 0; si < g->nsource && si < 64; si++) {
-				if (!(p->sources >> si & 1))
+			for (size_t k = 0; k < nsrc; k++) {
+				if (!(p->sources >> srcorder[k] & 1))
 					continue;
 				if (sb.len)
 					sb_adds(&sb, ", ");
-				sb_adds(&sb, g->source_names[si]);
+				sb_adds(&sb, g->source_names[srcorder[k]]);
 			}
 			if (sb.len)
 				colvec_push_str(csrc, sb.buf, sb.len);
@@ -2007,6 +2036,29 @@ is_merge_table(const struct mentry *e)
 	    is_table(e, "merges") || is_table(e, "refusals");
 }
 
+/* Records segments not linked yet (all on a rebuild), in manifest (import) order. */
+static size_t
+unlinked_records(struct store *st, int rebuild, uint64_t **todo)
+{
+	size_t ntodo = 0;
+
+	for (size_t i = 0; i < st->ne; i++) {
+		const struct mentry *e = st->e[i];
+		int linked = 0;
+
+		if (!is_table(e, "records"))
+			continue;
+		for (size_t k = 0; k < st->ne && !rebuild; k++)
+			if (is_table(st->e[k], "links") && mentry_getu(st->e[k], "records") == e->id)
+				linked = 1;
+		if (!linked) {
+			*todo = xreallocarray(*todo, ntodo + 1, sizeof **todo);
+			(*todo)[ntodo++] = e->id;
+		}
+	}
+	return ntodo;
+}
+
 int
 merge_run(struct store *st, const struct merge_config *c, const struct merge_opts *o,
     struct merge_stats *stats)
@@ -2031,23 +2083,16 @@ merge_run(struct store *st, const struct merge_config *c, const struct merge_opt
 		g.next_profile = (int64_t)mentry_getu(state, "next-profile");
 	if (g.next_profile < 1)
 		g.next_profile = 1;
+	ntodo = unlinked_records(st, o->rebuild, &todo);
+	if (state && !o->rebuild && ntodo == 0) {
+		/* nothing new: the profiles stand as they are, nothing is written */
+		stats->total = mentry_getu(state, "profiles");
+		stats->unchanged = 1;
+		rc = 0;
+		goto out;
+	}
 	if (!o->rebuild && state_load(&g) < 0)
 		goto out;
-	/* Records segments not linked yet, in manifest (import) order. */
-	for (size_t i = 0; i < st->ne; i++) {
-		const struct mentry *e = st->e[i];
-		int linked = 0;
-
-		if (!is_table(e, "records"))
-			continue;
-		for (size_t k = 0; k < st->ne && !o->rebuild; k++)
-			if (is_table(st->e[k], "links") && mentry_getu(st->e[k], "records") == e->id)
-				linked = 1;
-		if (!linked) {
-			todo = xreallocarray(todo, ntodo + 1, sizeof *todo);
-			todo[ntodo++] = e->id;
-		}
-	}
 	for (size_t i = 0; i < ntodo; i++) {
 		struct mentry *e = store_find(st, "segment", todo[i]);
 		struct mentry *b = store_find(st, "batch", mentry_getu(e, "batch"));

@@ -53,6 +53,40 @@ test_money_is_exact() {
 	jq -e -s 'map(select(.emails == "p@example.com"))[0] | .revenue == 0.30 and .avg_order_value == 0.15' p.jsonl
 }
 
+test_merge_with_nothing_new_changes_nothing() {
+	for b in 1 2; do
+		orders "$b"
+		cdp-import -q --event order "o$b.csv"
+	done
+	printf 'email,city\nc1@example.com,Berlin\n' > crm.csv
+	cdp-import -q crm.csv
+	cdp-merge -q --as-of $NOW
+	cp "$CDP_STORE/MANIFEST" m1
+	ls "$CDP_STORE" > f1
+	cdp-merge --as-of 2025-06-01T00:00:00Z 2> err.txt
+	cmp m1 "$CDP_STORE/MANIFEST"
+	ls "$CDP_STORE" > f2
+	cmp f1 f2
+	grep -q 'nothing to merge' err.txt
+}
+
+test_sources_in_a_fixed_order() {
+	printf 'email,city\nx@example.com,Berlin\n' > zeta.csv
+	printf 'email,city\nx@example.com,Bonn\n' > alpha.csv
+	printf 'email,city\ny@example.com,Köln\n' > mid.csv
+	cdp-import -q zeta.csv
+	cdp-merge -q --as-of $NOW
+	cdp-import -q alpha.csv mid.csv
+	cdp-merge -q --as-of $NOW
+	cdp-store dump --table profiles --format jsonl > inc.jsonl
+	jq -e -s 'map(select(.emails == "x@example.com"))[0] | .sources == "alpha, zeta"' inc.jsonl
+	cdp-merge -q --rebuild --as-of $NOW
+	cdp-store dump --table profiles --format jsonl > reb.jsonl
+	cmp inc.jsonl reb.jsonl
+}
+
 check "merge: incremental runs equal --rebuild byte for byte (400 profiles, rounding cases)" test_incremental_equals_rebuild_byte_for_byte
 check "merge: money is summed in cents, averages rounded half away from zero" test_money_is_exact
+check "merge: a merge with nothing new commits nothing" test_merge_with_nothing_new_changes_nothing
+check "merge: sources are listed in name order, the same on every run" test_sources_in_a_fixed_order
 done_testing
