@@ -8,9 +8,11 @@
  *   segdef ID  name=NAME expr=TEXT saved=TIME
  *   segrun ID  name=NAME time=TIME as-of=TIME size=N entered=N left=N members=SEGID
  *   segment SEGID table=segmembers rows=N file=... segment=NAME
- * A name has at most one segdef and one segrun; a new run replaces the
- * old run and its member file in the same commit, so the recorded list
- * is always the one the last printed changes were computed against.
+ * A name has at most one segdef and one segrun per recorded run, in run
+ * order.  Only the latest run has members=: a new run drops the member
+ * file of the one before in the same commit (which keeps its size and
+ * times for cdp-report segments), so the recorded list is always the one
+ * the last printed changes were computed against.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -98,16 +100,32 @@ valid_name(const char *s)
 	return 1;
 }
 
+/* The last entry of kind named name: for "segrun", the latest run. */
 static struct mentry *
 find_named(struct store *st, const char *kind, const char *name)
 {
-	for (size_t i = 0; i < st->ne; i++) {
+	for (size_t i = st->ne; i-- > 0;) {
 		const char *n = mentry_get(st->e[i], "name");
 
 		if (strcmp(st->e[i]->kind, kind) == 0 && n && strcmp(n, name) == 0)
 			return st->e[i];
 	}
 	return NULL;
+}
+
+/* An earlier run keeps its size and times; its member list goes. */
+static void
+retire_run(struct store *st, struct mentry *old)
+{
+	struct mentry *seg = store_find(st, "segment", mentry_getu(old, "members")), *e;
+
+	if (seg)
+		store_remove(st, seg);
+	e = store_add(st, "segrun", old->id);
+	for (size_t k = 0; k < old->nkv; k++)
+		if (strcmp(old->keys[k], "members") != 0)
+			mentry_set(e, old->keys[k], "%s", old->vals[k]);
+	store_remove(st, old);
 }
 
 static int
@@ -321,13 +339,8 @@ record_run(struct store *st, const char *name, const struct expr_match *m, size_
 		free(file);
 		return -1;
 	}
-	if (old) {
-		struct mentry *oldseg = store_find(st, "segment", mentry_getu(old, "members"));
-
-		if (oldseg)
-			store_remove(st, oldseg);
-		store_remove(st, old);
-	}
+	if (old)
+		retire_run(st, old);
 	e = store_add(st, "segment", segid);
 	mentry_set(e, "table", "segmembers");
 	mentry_set(e, "rows", "%zu", n);
@@ -481,14 +494,15 @@ main(int argc, char *argv[])
 		return 0;
 	}
 	if (del) {
-		struct mentry *d = find_named(st, "segdef", del), *r = find_named(st, "segrun", del);
+		struct mentry *d = find_named(st, "segdef", del), *r;
 
 		if (!d)
 			cdp_die(CDP_EXIT_USAGE, "no segment named '%s'", del);
-		if (r) {
+		/* every run of it, and the member list of the latest */
+		while ((r = find_named(st, "segrun", del)) != NULL) {
 			struct mentry *ms = store_find(st, "segment", mentry_getu(r, "members"));
 
-			if (ms)
+			if (ms && mentry_get(r, "members"))
 				store_remove(st, ms);
 			store_remove(st, r);
 		}

@@ -1,0 +1,68 @@
+#!/bin/sh
+# cdp-segment: the history of a saved segment's runs, the order of
+# --changes, and the times --as-of accepts.
+. "$(dirname "$0")/lib.sh"
+
+# seg ARGS...: cdp-segment with no stdin, so candidates never leak in
+seg() {
+	cdp-segment "$@" </dev/null
+}
+
+# id_of VALUE: the profile id whose identifiers include VALUE
+id_of() {
+	cdp-store dump --table idmap --format csv | awk -F, -v v="$1" '$2 == v { print $3 }'
+}
+
+people() {
+	printf 'customer_id,country,updated_at\n' > p.csv
+	for i in $(seq 1 9); do
+		printf 'C%d,DE,2024-01-01T00:00:00Z\n' "$i" >> p.csv
+	done
+	cdp-import -q p.csv
+	cdp-merge -q
+}
+
+# move TO IDS...: these customers now live in country TO (a later
+# update each time, so the latest country wins)
+month=1
+move() {
+	to=$1
+	shift
+	month=$((month + 1))
+	printf 'customer_id,country,updated_at\n' > m.csv
+	for c in "$@"; do
+		printf '%s,%s,2024-%02d-01T00:00:00Z\n' "$c" "$to" "$month" >> m.csv
+	done
+	cdp-import -q m.csv
+	cdp-merge -q
+}
+
+test_every_run_is_kept() {
+	people
+	seg --save de 'country = "DE"'
+	seg --run de --changes > /dev/null
+	move AT C2 C5
+	seg --run de --changes > /dev/null
+	move AT C7
+	seg --run de --changes > /dev/null
+	cdp-report segments --format csv > s.csv
+	awk -F, '$1 == "de" { print $4 "," $5 "," $6 }' s.csv > got
+	printf '9,9,0\n7,0,2\n6,0,1\n' > want
+	cmp got want
+	# the sizes, not the members: one member list, the last run's
+	test "$(cdp-store dump --table segmembers --format csv | wc -l)" -eq 7
+	seg --list | grep -q '^de	6	'
+	cdp-store verify
+	# the latest run is still what --changes compares with
+	move DE C2
+	seg --run de --changes > got
+	printf '+%s\n' "$(id_of C2)" > want
+	cmp got want
+	seg --delete de
+	cdp-report segments --format csv > s.csv
+	refute_grep '^de,' s.csv
+	cdp-store verify
+}
+
+check "segment: every run of a saved segment keeps its size and time" test_every_run_is_kept
+done_testing
