@@ -56,7 +56,7 @@ help(void)
 	    "      --as-of TIME       evaluate as if it were TIME (2025-01-31T00:00:00Z)\n"
 	    "      --save NAME        store EXPR as the named segment NAME\n"
 	    "      --run NAME         evaluate the named segment NAME\n"
-	    "      --changes          with --run: print +ID entered, -ID left since the last\n"
+	    "      --changes          with --run: print +ID entered, then -ID left since the last\n"
 	    "                         recorded run, and record this run\n"
 	    "      --list             the named segments, their size at their last run\n"
 	    "      --delete NAME      forget the named segment NAME\n"
@@ -362,6 +362,40 @@ record_run(struct store *st, const char *name, const struct expr_match *m, size_
 	return store_commit(st) == -1 ? -1 : 0;
 }
 
+/*
+ * Print +ID for each profile in m (this run) but not in old (the last
+ * recorded run), then -ID for each in old but not in m: entered first,
+ * then left, each in id order.  Both lists are sorted.
+ */
+static void
+print_changes(const struct expr_match *m, size_t nm, const int64_t *old, size_t nold, int count,
+    size_t *entered, size_t *left)
+{
+	size_t i, j;
+
+	*entered = *left = 0;
+	for (i = 0, j = 0; i < nm; i++) {
+		while (j < nold && old[j] < m[i].id)
+			j++;
+		if (j < nold && old[j] == m[i].id)
+			continue;
+		if (!count)
+			printf("+%lld\n", (long long)m[i].id);
+		++*entered;
+	}
+	for (i = 0, j = 0; j < nold; j++) {
+		while (i < nm && m[i].id < old[j])
+			i++;
+		if (i < nm && m[i].id == old[j])
+			continue;
+		if (!count)
+			printf("-%lld\n", (long long)old[j]);
+		++*left;
+	}
+	if (count)
+		printf("+%zu -%zu\n", *entered, *left);
+}
+
 static int
 cmd_list(struct store *st)
 {
@@ -584,30 +618,12 @@ main(int argc, char *argv[])
 		    stats.rsegs_read, stats.rsegs_skipped, stats.columns_read);
 	if (changes) {
 		int64_t *old;
-		size_t nold, i = 0, j = 0, entered = 0, left = 0;
+		size_t nold, entered, left;
 		int had;
 
 		if (last_members(st, run, &old, &nold, &had) < 0)
 			cdp_die(CDP_EXIT_FAIL, "%s", cdp_err());
-		/* both lists are sorted: one merge walk finds the difference */
-		while (i < nmatch || j < nold) {
-			if (j == nold || (i < nmatch && m[i].id < old[j])) {
-				if (!count)
-					printf("+%lld\n", (long long)m[i].id);
-				entered++;
-				i++;
-			} else if (i == nmatch || old[j] < m[i].id) {
-				if (!count)
-					printf("-%lld\n", (long long)old[j]);
-				left++;
-				j++;
-			} else {
-				i++;
-				j++;
-			}
-		}
-		if (count)
-			printf("+%zu -%zu\n", entered, left);
+		print_changes(m, nmatch, old, nold, count, &entered, &left);
 		free(old);
 		/* Print first, record after: if the output is lost, the next run repeats it. */
 		if (fflush(stdout) != 0 || ferror(stdout))

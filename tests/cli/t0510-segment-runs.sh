@@ -64,5 +64,25 @@ test_every_run_is_kept() {
 	cdp-store verify
 }
 
+test_changes_print_entered_then_left() {
+	people
+	seg --save de 'country = "DE"'
+	seg --run de --changes > /dev/null
+	move AT C1 C4 C8
+	move DE C1 C4
+	move AT C9
+	printf 'customer_id,country\nC10,DE\nC11,DE\n' > n.csv
+	cdp-import -q n.csv
+	cdp-merge -q
+	seg --run de --changes > got
+	{
+		printf '+%s\n' "$(id_of C10)" "$(id_of C11)" | sort -t+ -k2n
+		printf -- '-%s\n' "$(id_of C8)" "$(id_of C9)" | sort -t- -k2n
+	} > want
+	cmp got want
+	test "$(head -n 1 got | cut -c1)" = +
+}
+
 check "segment: every run of a saved segment keeps its size and time" test_every_run_is_kept
+check "segment: --changes prints who entered, then who left, each in id order" test_changes_print_entered_then_left
 done_testing
