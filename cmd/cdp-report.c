@@ -11,6 +11,7 @@
 #include <time.h>
 #include <unistd.h>
 
+#include "expr.h"
 #include "html.h"
 #include "out.h"
 #include "report.h"
@@ -47,7 +48,8 @@ help(void)
 	    "      --html FILE          also write a self-contained HTML page with a chart\n"
 	    "      --chart              draw the chart as text instead of printing the table\n"
 	    "      --segment NAME       only the profiles of saved segment NAME ('-': ids on stdin)\n"
-	    "      --as-of TIME         the report's \"now\" (default: the current time)\n"
+	    "      --as-of TIME         the report's \"now\" (default: the current time); a date,\n"
+	    "                           today or yesterday means the end of that day\n"
 	    "      --since TIME         start of the period (inclusive)\n"
 	    "      --until TIME         end of the period (a date includes that day)\n"
 	    "      --window DURATION    campaigns, funnel: 7d (default), 12h, 2w, ...\n"
@@ -66,13 +68,15 @@ enum {
 	OPT_WINDOW, OPT_FIRST, OPT_LAST, OPT_GROUPS, OPT_HELP, OPT_VERSION
 };
 
+/* A bound that excludes itself: a day given as --as-of or --until ends at the midnight after it. */
 static int64_t
 time_arg(const char *opt, const char *s, int end)
 {
 	int64_t us;
 
-	if (report_parse_time(s, end, &us) < 0)
-		cdp_die(CDP_EXIT_USAGE, "%s wants a date or time, not '%s'", opt, s);
+	if (expr_time_arg(s, (int64_t)time(NULL) * 1000000, end ? EXPR_DAY_AFTER : EXPR_DAY_START, &us) < 0)
+		cdp_die(CDP_EXIT_USAGE, "%s wants a time such as 2025-01-31, 2025-01-31T10:00:00Z, "
+		    "yesterday or -7d, not '%s'", opt, s);
 	return us;
 }
 

@@ -53,7 +53,8 @@ help(void)
 	    "  -c, --count            print only the number of profiles\n"
 	    "  -f, --fields LIST      print CSV: profile_id and these attributes\n"
 	    "  -a, --all              ignore standard input (else ids piped in restrict the candidates)\n"
-	    "      --as-of TIME       evaluate as if it were TIME (2025-01-31T00:00:00Z)\n"
+	    "      --as-of TIME       evaluate as if it were TIME (2025-01-31T10:00:00Z,\n"
+	    "                         yesterday, -7d; a date means the end of that day)\n"
 	    "      --save NAME        store EXPR as the named segment NAME\n"
 	    "      --run NAME         evaluate the named segment NAME\n"
 	    "      --changes          with --run: print +ID entered, then -ID left since the last\n"
@@ -440,7 +441,7 @@ main(int argc, char *argv[])
 	const char *storedir = NULL, *save = NULL, *run = NULL, *del = NULL, *src = NULL;
 	char *fieldlist = NULL, **fields = NULL;
 	size_t nfields = 0, nmatch = 0, ncand = 0;
-	int ch, all = 0, count = 0, verbose = 0, changes = 0, list = 0, locked = 0, fmt, rc = CDP_EXIT_OK;
+	int ch, all = 0, count = 0, verbose = 0, changes = 0, list = 0, locked = 0, rc = CDP_EXIT_OK;
 	int64_t as_of = wall_now(), *cand = NULL;
 	struct expr_schema schema;
 	struct expr_match *m = NULL;
@@ -468,9 +469,10 @@ main(int argc, char *argv[])
 			verbose = 1;
 			break;
 		case OPT_ASOF:
-			if (norm_time(optarg, strlen(optarg), NULL, &as_of, &fmt) < 0)
-				cdp_die(CDP_EXIT_USAGE, "--as-of wants a time such as 2025-01-31T00:00:00Z, not '%s'",
-				    optarg);
+			/* events at as_of count: a day means its last microsecond */
+			if (expr_time_arg(optarg, wall_now(), EXPR_DAY_LAST, &as_of) < 0)
+				cdp_die(CDP_EXIT_USAGE, "--as-of wants a time such as 2025-01-31, "
+				    "2025-01-31T10:00:00Z, yesterday or -7d, not '%s'", optarg);
 			break;
 		case OPT_SAVE:
 			save = optarg;

@@ -83,6 +83,39 @@ test_changes_print_entered_then_left() {
 	test "$(head -n 1 got | cut -c1)" = +
 }
 
+# orders: one order of 10.00 on 2024-06-01 at 15:00, one three days ago
+orders() {
+	three=$(date -u -d '3 days ago' +%Y-%m-%dT%H:%M:%SZ)
+	printf 'customer_id,amount,order_date\nC1,10.00,2024-06-01T15:00:00Z\nC2,20.00,%s\n' "$three" > o.csv
+	cdp-import -q --event order o.csv
+	cdp-merge -q
+}
+
+test_as_of_takes_what_the_language_takes() {
+	orders
+	test "$(seg --count --as-of yesterday 'count(order within 1d) >= 0')" -eq 2
+	test "$(seg --count --as-of now 'count(order within 7d) >= 1')" -eq 1
+	test "$(seg --count --as-of -7d 'count(order within 7d) >= 1')" -eq 0
+	test "$(seg --count --as-of -2d 'count(order within 7d) >= 1')" -eq 1
+	test "$(seg --count --as-of today 'count(order within 7d) >= 1')" -eq 1
+	test "$(seg --count --as-of 2024-06-01T12:00:00Z 'count(order) >= 1')" -eq 0
+	expect_status 64 seg --as-of 'next tuesday' 'count(order) >= 1'
+	expect_status 64 seg --as-of -7 'count(order) >= 1'
+}
+
+test_a_date_means_the_end_of_that_day_everywhere() {
+	orders
+	# the order at 15:00 on 2024-06-01 counts as of 2024-06-01
+	test "$(seg --count --as-of 2024-06-01 'count(order within 1d) >= 1')" -eq 1
+	test "$(seg --count --as-of 2024-05-31 'count(order) >= 1')" -eq 0
+	cdp-report overview --as-of 2024-06-01 > r.csv
+	grep -q '^revenue,10.00$' r.csv
+	cdp-report overview --as-of 2024-05-31 > r.csv
+	grep -q '^revenue,0.00$' r.csv
+}
+
 check "segment: every run of a saved segment keeps its size and time" test_every_run_is_kept
 check "segment: --changes prints who entered, then who left, each in id order" test_changes_print_entered_then_left
+check "segment: --as-of takes yesterday, today, now, -7d and timestamps" test_as_of_takes_what_the_language_takes
+check "segment, report: --as-of DATE means the end of that day in both" test_a_date_means_the_end_of_that_day_everywhere
 done_testing

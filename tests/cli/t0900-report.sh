@@ -212,7 +212,7 @@ test_usage_errors() {
 	expect_status 64 cdp-report nosuch
 	expect_status 64 cdp-report funnel
 	expect_status 64 cdp-report overview --window 7x
-	expect_status 64 cdp-report overview --as-of yesterday
+	expect_status 64 cdp-report overview --as-of "next tuesday"
 	cdp-report --help | grep -q 'funnel STEP'
 }
 
