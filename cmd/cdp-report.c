@@ -80,6 +80,30 @@ time_arg(const char *opt, const char *s, int end)
 	return us;
 }
 
+/* No saved segment of that name: a usage error that names the closest one. */
+static void
+check_segment_name(const struct store *st, const char *name)
+{
+	const char **names = xcalloc(st->ne + 1, sizeof *names), *m;
+	size_t n = 0;
+
+	for (size_t i = 0; i < st->ne; i++) {
+		const char *s = mentry_get(st->e[i], "name");
+
+		if (strcmp(st->e[i]->kind, "segdef") != 0 || !s)
+			continue;
+		if (strcmp(s, name) == 0) {
+			free(names);
+			return;
+		}
+		names[n++] = s;
+	}
+	m = cdp_did_you_mean(name, names, n);
+	if (m)
+		cdp_die(CDP_EXIT_USAGE, "no saved segment '%s' (did you mean '%s'?)", name, m);
+	cdp_die(CDP_EXIT_USAGE, "no saved segment '%s' (cdp-segment --list)", name);
+}
+
 int
 main(int argc, char *argv[])
 {
@@ -175,7 +199,16 @@ main(int argc, char *argv[])
 		usage();
 	kind = report_kind_parse(argv[0]);
 	if (kind < 0) {
-		cdp_warn("unknown report '%s'", argv[0]);
+		const char *kinds[REPORT_QUALITY + 1], *m;
+
+		for (int i = 0; i <= REPORT_QUALITY; i++)
+			kinds[i] = report_kind_name(i);
+		m = cdp_did_you_mean(argv[0], kinds, REPORT_QUALITY + 1);
+
+		if (m)
+			cdp_warn("unknown report '%s' (did you mean '%s'?)", argv[0], m);
+		else
+			cdp_warn("unknown report '%s'", argv[0]);
 		usage();
 	}
 	if (kind == REPORT_FUNNEL) {
@@ -201,6 +234,7 @@ main(int argc, char *argv[])
 				cdp_die(CDP_EXIT_FAIL, "stdin: %s", cdp_err());
 			ro.segment = "from stdin";
 		} else {
+			check_segment_name(st, segment);
 			if (report_segment_ids(st, segment, &ids, &nids) < 0)
 				cdp_die(CDP_EXIT_FAIL, "%s", cdp_err());
 			ro.segment = segment;

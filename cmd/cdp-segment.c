@@ -114,6 +114,22 @@ find_named(struct store *st, const char *kind, const char *name)
 	return NULL;
 }
 
+/* No saved segment of that name: a usage error that names the closest one. */
+static void
+die_no_segment(struct store *st, const char *name)
+{
+	const char **names = xcalloc(st->ne + 1, sizeof *names), *m;
+	size_t n = 0;
+
+	for (size_t i = 0; i < st->ne; i++)
+		if (strcmp(st->e[i]->kind, "segdef") == 0 && mentry_get(st->e[i], "name"))
+			names[n++] = mentry_get(st->e[i], "name");
+	m = cdp_did_you_mean(name, names, n);
+	if (m)
+		cdp_die(CDP_EXIT_USAGE, "no segment named '%s' (did you mean '%s'?)", name, m);
+	cdp_die(CDP_EXIT_USAGE, "no segment named '%s' (see --list)", name);
+}
+
 /* An earlier run keeps its size and times; its member list goes. */
 static void
 retire_run(struct store *st, struct mentry *old)
@@ -533,7 +549,7 @@ main(int argc, char *argv[])
 		struct mentry *d = find_named(st, "segdef", del), *r;
 
 		if (!d)
-			cdp_die(CDP_EXIT_USAGE, "no segment named '%s'", del);
+			die_no_segment(st, del);
 		/* every run of it, and the member list of the latest */
 		while ((r = find_named(st, "segrun", del)) != NULL) {
 			struct mentry *ms = store_find(st, "segment", mentry_getu(r, "members"));
@@ -553,7 +569,7 @@ main(int argc, char *argv[])
 		struct mentry *d = find_named(st, "segdef", run);
 
 		if (!d || !mentry_get(d, "expr"))
-			cdp_die(CDP_EXIT_USAGE, "no segment named '%s' (see --list)", run);
+			die_no_segment(st, run);
 		src = mentry_get(d, "expr");
 	}
 	if (expr_schema_load(st, &schema) < 0)

@@ -34,7 +34,8 @@ help(void)
 	    "  dump                     print rows back (default: all records as CSV)\n"
 	    "         --format F        csv, tsv or jsonl\n"
 	    "         --batch ID        only the rows of this batch\n"
-	    "         --table NAME      records (default), profiles, ...\n\n"
+	    "         --table NAME      records (default), profiles, idmap, links, merges,\n"
+	    "                           refusals, segmembers\n\n"
 	    "  -s, --store DIR          the store (default $CDP_STORE, else ./cdp.store)\n"
 	    "      --help, --version\n\n"
 	    "Exit status: 0 done, 2 failed, 4 the store is damaged, 64 usage.\n");
@@ -378,6 +379,61 @@ cmd_dump(struct store *st, const char *table, int format, uint64_t batch)
 	return 0;
 }
 
+/* Tables the programs write, whether or not this store has rows in them yet. */
+static const char *const known_tables[] = { "records", "profiles", "idmap", "links", "merges",
+	"refusals", "segmembers", NULL };
+
+/* An unknown table or batch is a usage error, not an empty dump. */
+static void
+check_dump_args(const struct store *st, const char *table, uint64_t batch)
+{
+	const char **names = NULL;
+	size_t n = 0;
+	int found = 0;
+	uint64_t first = 0, last = 0;
+
+	for (size_t i = 0; known_tables[i]; i++) {
+		names = xreallocarray(names, n + 1, sizeof *names);
+		names[n++] = known_tables[i];
+	}
+	for (size_t i = 0; i < st->ne; i++) {
+		const char *t = mentry_get(st->e[i], "table");
+		int dup = 0;
+
+		if (strcmp(st->e[i]->kind, "batch") == 0) {
+			first = first ? first : st->e[i]->id;
+			last = st->e[i]->id;
+		}
+		if (strcmp(st->e[i]->kind, "segment") != 0 || !t)
+			continue;
+		for (size_t k = 0; k < n && !dup; k++)
+			dup = strcmp(names[k], t) == 0;
+		if (!dup) {
+			names = xreallocarray(names, n + 1, sizeof *names);
+			names[n++] = t;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		found |= strcmp(names[i], table) == 0;
+	if (!found) {
+		const char *m = cdp_did_you_mean(table, names, n);
+
+		if (m)
+			cdp_die(CDP_EXIT_USAGE, "unknown table '%s' (did you mean '%s'?)", table, m);
+		cdp_die(CDP_EXIT_USAGE, "unknown table '%s' (records, profiles, idmap, links, merges, "
+		    "refusals, segmembers)", table);
+	}
+	free(names);
+	if (batch && !store_find(st, "batch", batch)) {
+		if (!last)
+			cdp_die(CDP_EXIT_USAGE, "no batch %llu: the store has no batches",
+			    (unsigned long long)batch);
+		cdp_die(CDP_EXIT_USAGE, "no batch %llu (the batches are numbered %llu to %llu; "
+		    "cdp-store info lists them)", (unsigned long long)batch, (unsigned long long)first,
+		    (unsigned long long)last);
+	}
+}
+
 enum { OPT_ABSENT = 256, OPT_FORMAT, OPT_BATCH, OPT_TABLE, OPT_HELP, OPT_VERSION };
 
 int
@@ -420,11 +476,14 @@ main(int argc, char *argv[])
 			if (format < 0)
 				cdp_die(CDP_EXIT_USAGE, "unknown format '%s' (csv, tsv, jsonl)", optarg);
 			break;
-		case OPT_BATCH:
-			batch = strtoull(optarg, NULL, 10);
-			if (!batch)
+		case OPT_BATCH: {
+			char *end;
+
+			batch = strtoull(optarg, &end, 10);
+			if (!batch || *end || optarg[0] == '-')
 				cdp_die(CDP_EXIT_USAGE, "--batch wants a batch id, not '%s'", optarg);
 			break;
+		}
 		case OPT_TABLE:
 			table = optarg;
 			break;
@@ -443,6 +502,16 @@ main(int argc, char *argv[])
 	if (argc != 1)
 		usage();
 	cmd = argv[0];
+	if (strcmp(cmd, "info") != 0 && strcmp(cmd, "verify") != 0 && strcmp(cmd, "dump") != 0) {
+		static const char *const cmds[] = { "info", "verify", "dump" };
+		const char *m = cdp_did_you_mean(cmd, cmds, 3);
+
+		if (m)
+			cdp_warn("unknown command '%s' (did you mean '%s'?)", cmd, m);
+		else
+			cdp_warn("unknown command '%s'", cmd);
+		usage();
+	}
 	st = store_open(store_default_dir(storedir), &so, NULL);
 	if (!st)
 		cdp_die(strcmp(cmd, "verify") == 0 ? CDP_EXIT_CORRUPT : CDP_EXIT_FAIL, "%s", cdp_err());
@@ -450,11 +519,9 @@ main(int argc, char *argv[])
 		r = cmd_info(st) < 0 ? CDP_EXIT_FAIL : CDP_EXIT_OK;
 	} else if (strcmp(cmd, "verify") == 0) {
 		r = cmd_verify(st, verbose, absent, nabsent);
-	} else if (strcmp(cmd, "dump") == 0) {
-		r = cmd_dump(st, table, format, batch) < 0 ? CDP_EXIT_FAIL : CDP_EXIT_OK;
 	} else {
-		cdp_warn("unknown command '%s'", cmd);
-		usage();
+		check_dump_args(st, table, batch);
+		r = cmd_dump(st, table, format, batch) < 0 ? CDP_EXIT_FAIL : CDP_EXIT_OK;
 	}
 	if (r == CDP_EXIT_FAIL)
 		cdp_warn("%s", cdp_err());
