@@ -17,9 +17,10 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: cdp-store [-s store] info\n"
+	    "usage: cdp-store [-s store] info [--internal]\n"
 	    "       cdp-store [-s store] verify [-v] [--absent value]...\n"
-	    "       cdp-store [-s store] dump [--format csv|tsv|jsonl] [--batch id] [--table name]\n");
+	    "       cdp-store [-s store] dump [--format csv|tsv|jsonl] [--batch id] [--table name]\n"
+	    "                 [--internal]\n");
 	exit(CDP_EXIT_USAGE);
 }
 
@@ -29,13 +30,15 @@ help(void)
 	printf("usage: cdp-store [-s STORE] COMMAND [options]\n"
 	    "Look after a cdp store.\n\n"
 	    "  info                     batches, segments, columns, sizes and compression\n"
+	    "         --internal        also the profiles' internal columns (_merges, _t:...)\n"
 	    "  verify [-v]              check every manifest entry and every checksum\n"
 	    "         --absent VALUE    also prove VALUE occurs in no file of the store\n"
 	    "  dump                     print rows back (default: all records as CSV)\n"
 	    "         --format F        csv, tsv or jsonl\n"
 	    "         --batch ID        only the rows of this batch\n"
 	    "         --table NAME      records (default), profiles, idmap, links, merges,\n"
-	    "                           refusals, segmembers\n\n"
+	    "                           refusals, segmembers\n"
+	    "         --internal        also the profiles' internal columns (_merges, _t:...)\n\n"
 	    "  -s, --store DIR          the store (default $CDP_STORE, else ./cdp.store)\n"
 	    "      --help, --version\n\n"
 	    "Exit status: 0 done, 2 failed, 4 the store is damaged, 64 usage.\n");
@@ -71,8 +74,35 @@ size_str(uint64_t b, char *out, size_t n)
 		snprintf(out, n, "%llu B", (unsigned long long)b);
 }
 
+/*
+ * Columns of profiles whose name starts with '_' (_merges, _t:NAME,
+ * _r:NAME, _v:NAME) are cdp-merge's bookkeeping for its next run, not
+ * attributes: shown only with --internal.  Records keep theirs (_email
+ * and the like are the normalized identifiers).
+ */
 static int
-cmd_info(struct store *st)
+is_internal(const char *table, const char *column)
+{
+	return column[0] == '_' && strcmp(table, "profiles") == 0;
+}
+
+/* Drop the internal columns from a column list, unless asked for them. */
+static void
+drop_internal(const char *table, char **names, size_t *n, int internal)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < *n; i++) {
+		if (!internal && is_internal(table, names[i]))
+			free(names[i]);
+		else
+			names[k++] = names[i];
+	}
+	*n = k;
+}
+
+static int
+cmd_info(struct store *st, int internal)
 {
 	static const char *const tables[] = { "records", "profiles", "links", NULL };
 	uint64_t nbatches = 0, input = 0;
@@ -101,7 +131,7 @@ cmd_info(struct store *st)
 		printf("(none)\n");
 	for (int t = 0; tables[t]; t++) {
 		struct segment **segs;
-		size_t n, ncols;
+		size_t n, ncols, all;
 		uint64_t rows = 0, disk = 0;
 		char **names;
 
@@ -123,6 +153,8 @@ cmd_info(struct store *st)
 		}
 		printf("\n%-32s %-10s %10s %10s %10s %6s\n", "column", "type", "non-null", "stored", "raw", "ratio");
 		names = segments_columns(segs, n, &ncols);
+		all = ncols;
+		drop_internal(tables[t], names, &ncols, internal);
 		for (size_t c = 0; c < ncols; c++) {
 			uint64_t nonnull = 0, cdisk = 0, craw = 0;
 			int type = 0, mixed = 0;
@@ -146,6 +178,8 @@ cmd_info(struct store *st)
 			printf("%-32s %-10s %10llu %10s %10s %6.2f\n", names[c], mixed ? "mixed" : type_name(type),
 			    (unsigned long long)nonnull, a, b, craw ? (double)cdisk / (double)craw : 1.0);
 		}
+		if (all > ncols)
+			printf("(%zu internal columns not shown; --internal shows them)\n", all - ncols);
 		columns_free(names, ncols);
 		store_segments_free(segs, n);
 	}
@@ -316,8 +350,24 @@ cell(struct out *o, const struct colvec *v, size_t r, struct strbuf *tmp)
 	out_cell(o, tmp->buf, tmp->len, kind);
 }
 
+/* Hidden columns are still read, so a dump finds damage wherever it is. */
 static int
-cmd_dump(struct store *st, const char *table, int format, uint64_t batch)
+check_hidden(struct segment *s, const char *table)
+{
+	for (size_t c = 0; c < s->ncols; c++) {
+		struct colvec v;
+
+		if (!is_internal(table, s->cols[c].name))
+			continue;
+		if (segment_read(s, (int)c, &v) < 0)
+			return -1;
+		colvec_free(&v);
+	}
+	return 0;
+}
+
+static int
+cmd_dump(struct store *st, const char *table, int format, uint64_t batch, int internal)
 {
 	struct segment **segs;
 	struct strbuf tmp = STRBUF_INIT;
@@ -339,6 +389,7 @@ cmd_dump(struct store *st, const char *table, int format, uint64_t batch)
 		n = k;
 	}
 	names = segments_columns(segs, n, &ncols);
+	drop_internal(table, names, &ncols, internal);
 	out_init(&o, stdout, format, 0);
 	out_header(&o, (const char *const *)names, ncols);
 	for (size_t i = 0; i < n; i++) {
@@ -355,6 +406,10 @@ cmd_dump(struct store *st, const char *table, int format, uint64_t batch)
 				return -1;
 			}
 			present[c] = 1;
+		}
+		if (!internal && check_hidden(segs[i], table) < 0) {
+			store_segments_free(segs, n);
+			return -1;
 		}
 		for (size_t r = 0; r < segs[i]->nrows; r++) {
 			for (size_t c = 0; c < ncols; c++) {
@@ -434,7 +489,7 @@ check_dump_args(const struct store *st, const char *table, uint64_t batch)
 	}
 }
 
-enum { OPT_ABSENT = 256, OPT_FORMAT, OPT_BATCH, OPT_TABLE, OPT_HELP, OPT_VERSION };
+enum { OPT_ABSENT = 256, OPT_FORMAT, OPT_BATCH, OPT_TABLE, OPT_INTERNAL, OPT_HELP, OPT_VERSION };
 
 int
 main(int argc, char *argv[])
@@ -446,6 +501,7 @@ main(int argc, char *argv[])
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "batch", required_argument, NULL, OPT_BATCH },
 		{ "table", required_argument, NULL, OPT_TABLE },
+		{ "internal", no_argument, NULL, OPT_INTERNAL },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 }
@@ -454,7 +510,7 @@ main(int argc, char *argv[])
 	const char *storedir = NULL, *table = "records", *cmd;
 	char **absent = NULL;
 	size_t nabsent = 0;
-	int ch, verbose = 0, format = OUT_CSV, r;
+	int ch, verbose = 0, internal = 0, format = OUT_CSV, r;
 	uint64_t batch = 0;
 	struct store *st;
 
@@ -487,6 +543,9 @@ main(int argc, char *argv[])
 		case OPT_TABLE:
 			table = optarg;
 			break;
+		case OPT_INTERNAL:
+			internal = 1;
+			break;
 		case OPT_HELP:
 			help();
 			break;
@@ -516,12 +575,12 @@ main(int argc, char *argv[])
 	if (!st)
 		cdp_die(strcmp(cmd, "verify") == 0 ? CDP_EXIT_CORRUPT : CDP_EXIT_FAIL, "%s", cdp_err());
 	if (strcmp(cmd, "info") == 0) {
-		r = cmd_info(st) < 0 ? CDP_EXIT_FAIL : CDP_EXIT_OK;
+		r = cmd_info(st, internal) < 0 ? CDP_EXIT_FAIL : CDP_EXIT_OK;
 	} else if (strcmp(cmd, "verify") == 0) {
 		r = cmd_verify(st, verbose, absent, nabsent);
 	} else {
 		check_dump_args(st, table, batch);
-		r = cmd_dump(st, table, format, batch) < 0 ? CDP_EXIT_FAIL : CDP_EXIT_OK;
+		r = cmd_dump(st, table, format, batch, internal) < 0 ? CDP_EXIT_FAIL : CDP_EXIT_OK;
 	}
 	if (r == CDP_EXIT_FAIL)
 		cdp_warn("%s", cdp_err());

@@ -24,9 +24,9 @@ test_incremental_equals_rebuild_byte_for_byte() {
 		cdp-import -q --event order "o$b.csv"
 		cdp-merge -q --as-of $NOW
 	done
-	cdp-store dump --table profiles --format csv > inc.csv
+	cdp-store dump --internal --table profiles --format csv > inc.csv
 	cdp-merge -q --rebuild --as-of $NOW
-	cdp-store dump --table profiles --format csv > reb.csv
+	cdp-store dump --internal --table profiles --format csv > reb.csv
 	test "$(wc -l < reb.csv)" -eq 401
 	cmp inc.csv reb.csv
 }
