@@ -51,6 +51,15 @@ test_money_is_exact() {
 	# each amount in cents first: 10.005 -> 10.01
 	jq -e -s 'map(select(.emails == "t@example.com"))[0] | .revenue == 30.03 and .avg_order_value == 10.01' p.jsonl
 	jq -e -s 'map(select(.emails == "p@example.com"))[0] | .revenue == 0.30 and .avg_order_value == 0.15' p.jsonl
+	# cdp-report rounds alike
+	head -n 5 o.csv > m.csv
+	CDP_STORE=$T/m cdp-import -q --event order m.csv
+	CDP_STORE=$T/m cdp-merge -q --as-of $NOW
+	CDP_STORE=$T/m cdp-report overview --as-of $NOW > r.csv
+	grep -qx 'revenue,562.30' r.csv
+	grep -qx 'average order value,140.58' r.csv
+	cdp-report overview --as-of $NOW > r.csv
+	grep -qx 'revenue,592.63' r.csv
 }
 
 test_merge_with_nothing_new_changes_nothing() {
