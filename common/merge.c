@@ -1593,32 +1593,33 @@ push_cents(struct colvec *v, int64_t cents)
 	colvec_push_int(v, cents * 16 + (cents < 0 ? -2 : 2));
 }
 
-static const struct engine *sort_engine;
+static char **sort_names;
 
 static int
-source_cmp(const void *a, const void *b)
+name_cmp(const void *a, const void *b)
 {
 	const uint32_t *x = a, *y = b;
 
-	return strcmp(sort_engine->source_names[*x], sort_engine->source_names[*y]);
+	return strcmp(sort_names[*x], sort_names[*y]);
 }
 
 /*
- * The sources (at most 64) in name order: a profile lists them alike
- * whatever order the runs met them in, so a rebuild and incremental
- * runs write the same text.
+ * Indexes of names[0..n) in name order.  Sources, golden attributes and
+ * events are numbered in the order a run meets them, which differs
+ * between a rebuild and incremental runs (these start from the columns
+ * of the last run); written in name order, the two give the same bytes.
  */
-static size_t
-source_order(const struct engine *g, uint32_t order[64])
+static uint32_t *
+name_order(char **names, size_t n)
 {
-	size_t n = g->nsource < 64 ? g->nsource : 64;
+	uint32_t *order = xmalloc((n ? n : 1) * sizeof *order);
 
 	for (size_t i = 0; i < n; i++)
 		order[i] = (uint32_t)i;
-	sort_engine = g;
-	qsort(order, n, sizeof *order, source_cmp);
-	sort_engine = NULL;
-	return n;
+	sort_names = names;
+	qsort(order, n, sizeof *order, name_cmp);
+	sort_names = NULL;
+	return order;
 }
 
 static int
@@ -1628,8 +1629,10 @@ write_profiles(struct engine *g, struct output *out)
 	uint32_t *roots = NULL;
 	size_t nroots = 0, nord = 0;
 	double *rec = NULL, *freq = NULL, *mon = NULL;
-	uint32_t **idlists, *idcount, srcorder[64];
-	size_t nsrc = source_order(g, srcorder);
+	uint32_t **idlists, *idcount;
+	uint32_t *srcorder = name_order(g->source_names, g->nsource);
+	uint32_t *attrorder = name_order(g->attr_names, g->nattr);
+	uint32_t *evorder = name_order(g->event_names, g->nevent);
 	int rc = 0;
 
 	for (size_t i = 0; i < g->np; i++) {
@@ -1708,8 +1711,8 @@ write_profiles(struct engine *g, struct output *out)
 
 			colvec_push_int(cid, p->id);
 			sb_reset(&sb);
-			for (size_t k = 0; k < nsrc; k++) {
-				if (!(p->sources >> srcorder[k] & 1))
+			for (size_t k = 0; k < g->nsource; k++) {
+				if (srcorder[k] >= 64 || !(p->sources >> srcorder[k] & 1))
 					continue;
 				if (sb.len)
 					sb_adds(&sb, ", ");
@@ -1800,7 +1803,8 @@ write_profiles(struct engine *g, struct output *out)
 		for (size_t i = start; i < end; i++)
 			for (uint32_t x = g->p[roots[i]].attrs; x != NONE; x = g->an[x].next)
 				node[(size_t)g->an[x].attr * (end - start) + (i - start)] = x;
-		for (size_t a = 0; a < g->nattr; a++) {
+		for (size_t ai = 0; ai < g->nattr; ai++) {
+			size_t a = attrorder[ai];
 			char tname[512];
 			int any = 0;
 
@@ -1846,7 +1850,8 @@ write_profiles(struct engine *g, struct output *out)
 			}
 		}
 		free(node);
-		for (size_t e = 0; e < g->nevent; e++) {
+		for (size_t ei = 0; ei < g->nevent; ei++) {
+			size_t e = evorder[ei];
 			char cname[512], lname[512];
 
 			snprintf(cname, sizeof cname, "count_%s", g->event_names[e]);
@@ -1892,6 +1897,9 @@ write_profiles(struct engine *g, struct output *out)
 	free(rec);
 	free(freq);
 	free(mon);
+	free(srcorder);
+	free(attrorder);
+	free(evorder);
 	return rc;
 }
 
