@@ -529,6 +529,14 @@ struct engine {
 	int64_t now;
 };
 
+/* Revenue never wraps around: a sum past the range stays at its end. */
+static void
+cents_add(int64_t *a, int64_t b)
+{
+	if (__builtin_add_overflow(*a, b, a))
+		*a = b < 0 ? INT64_MIN : INT64_MAX;
+}
+
 static uint32_t
 prof_new(struct engine *g, int64_t id)
 {
@@ -878,7 +886,7 @@ prof_union(struct engine *g, uint32_t a, uint32_t b, int type)
 	tmax(&x->last_seen, y->last_seen);
 	tmin(&x->first_order, y->first_order);
 	tmax(&x->last_order, y->last_order);
-	x->revenue += y->revenue;
+	cents_add(&x->revenue, y->revenue);
 	x->sources |= y->sources;
 	for (size_t t = 0; t < MERGE_MAX_TYPES; t++)
 		x->idcount[t] += y->idcount[t];
@@ -1277,7 +1285,7 @@ process_segment(struct engine *g, struct segment *s, const struct mentry *batch,
 					tmax(&p->last_order, t);
 					for (size_t k = 0; k < nrev; k++) {
 						if (!colvec_isnull(&rev[k], r) && colvec_cents(&rev[k], r, &amount) == 0) {
-							p->revenue += amount;
+							cents_add(&p->revenue, amount);
 							break;
 						}
 					}
@@ -1586,10 +1594,14 @@ push_time(struct colvec *v, int64_t t)
 		colvec_push_int(v, t);
 }
 
-/* An amount in cents as a decimal of scale 2 (the packed form of dec_parse). */
+/* An amount in cents as a decimal of scale 2 (the packed form of dec_parse,
+ * at most 17 digits: a larger sum is written as the largest). */
 static void
 push_cents(struct colvec *v, int64_t cents)
 {
+	const int64_t max = INT64_C(99999999999999999);
+
+	cents = cents > max ? max : cents < -max ? -max : cents;
 	colvec_push_int(v, cents * 16 + (cents < 0 ? -2 : 2));
 }
 

@@ -191,7 +191,11 @@ rep_setmoney(struct report *r, size_t col, double v)
 static double
 money_per(double total, uint64_t n)
 {
-	return n ? (double)cents_div(llround(total * 100), (int64_t)n) / 100 : NAN;
+	if (!n)
+		return NAN;
+	if (!(fabs(total) < 9e16))
+		return total / (double)n;	/* beyond whole cents in a double anyway */
+	return (double)cents_div(llround(total * 100), (int64_t)n) / 100;
 }
 
 /* A share; null when the whole is zero, so no one reads 0/0 as 0 %. */
