@@ -132,7 +132,10 @@ main(int argc, char *argv[])
 		mo.progress = !quiet && isatty(STDERR_FILENO);
 		if (merge_run(st, &cfg, &mo, &stats) < 0)
 			cdp_die(CDP_EXIT_FAIL, "%s", cdp_err());
-		if (!quiet)
+		if (!quiet && stats.unchanged)
+			fprintf(stderr, "%s: nothing to merge: no new records, %llu profiles unchanged\n",
+			    cdp_progname(), (unsigned long long)stats.total);
+		else if (!quiet)
 			fprintf(stderr, "%s: %llu records read, %llu profiles created, %llu merged, "
 			    "%llu total, largest %llu records, %llu identifiers refused, "
 			    "%llu placeholders blocked, %.2f s\n", cdp_progname(),

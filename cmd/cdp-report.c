@@ -12,6 +12,7 @@
 #include <unistd.h>
 
 #include "fileio.h"
+#include "expr.h"
 #include "html.h"
 #include "out.h"
 #include "report.h"
@@ -48,7 +49,8 @@ help(void)
 	    "      --html FILE          also write a self-contained HTML page with a chart\n"
 	    "      --chart              draw the chart as text instead of printing the table\n"
 	    "      --segment NAME       only the profiles of saved segment NAME ('-': ids on stdin)\n"
-	    "      --as-of TIME         the report's \"now\" (default: the current time)\n"
+	    "      --as-of TIME         the report's \"now\" (default: the current time); a date,\n"
+	    "                           today or yesterday means the end of that day\n"
 	    "      --since TIME         start of the period (inclusive)\n"
 	    "      --until TIME         end of the period (a date includes that day)\n"
 	    "      --window DURATION    campaigns, funnel: 7d (default), 12h, 2w, ...\n"
@@ -67,14 +69,40 @@ enum {
 	OPT_WINDOW, OPT_FIRST, OPT_LAST, OPT_GROUPS, OPT_HELP, OPT_VERSION
 };
 
+/* A bound that excludes itself: a day given as --as-of or --until ends at the midnight after it. */
 static int64_t
 time_arg(const char *opt, const char *s, int end)
 {
 	int64_t us;
 
-	if (report_parse_time(s, end, &us) < 0)
-		cdp_die(CDP_EXIT_USAGE, "%s wants a date or time, not '%s'", opt, s);
+	if (expr_time_arg(s, (int64_t)time(NULL) * 1000000, end ? EXPR_DAY_AFTER : EXPR_DAY_START, &us) < 0)
+		cdp_die(CDP_EXIT_USAGE, "%s wants a time such as 2025-01-31, 2025-01-31T10:00:00Z, "
+		    "yesterday or -7d, not '%s'", opt, s);
 	return us;
+}
+
+/* No saved segment of that name: a usage error that names the closest one. */
+static void
+check_segment_name(const struct store *st, const char *name)
+{
+	const char **names = xcalloc(st->ne + 1, sizeof *names), *m;
+	size_t n = 0;
+
+	for (size_t i = 0; i < st->ne; i++) {
+		const char *s = mentry_get(st->e[i], "name");
+
+		if (strcmp(st->e[i]->kind, "segdef") != 0 || !s)
+			continue;
+		if (strcmp(s, name) == 0) {
+			free(names);
+			return;
+		}
+		names[n++] = s;
+	}
+	m = cdp_did_you_mean(name, names, n);
+	if (m)
+		cdp_die(CDP_EXIT_USAGE, "no saved segment '%s' (did you mean '%s'?)", name, m);
+	cdp_die(CDP_EXIT_USAGE, "no saved segment '%s' (cdp-segment --list)", name);
 }
 
 int
@@ -172,7 +200,16 @@ main(int argc, char *argv[])
 		usage();
 	kind = report_kind_parse(argv[0]);
 	if (kind < 0) {
-		cdp_warn("unknown report '%s'", argv[0]);
+		const char *kinds[REPORT_QUALITY + 1], *m;
+
+		for (int i = 0; i <= REPORT_QUALITY; i++)
+			kinds[i] = report_kind_name(i);
+		m = cdp_did_you_mean(argv[0], kinds, REPORT_QUALITY + 1);
+
+		if (m)
+			cdp_warn("unknown report '%s' (did you mean '%s'?)", argv[0], m);
+		else
+			cdp_warn("unknown report '%s'", argv[0]);
 		usage();
 	}
 	if (kind == REPORT_FUNNEL) {
@@ -201,6 +238,7 @@ main(int argc, char *argv[])
 				cdp_die(CDP_EXIT_FAIL, "stdin: %s", cdp_err());
 			ro.segment = "from stdin";
 		} else {
+			check_segment_name(st, segment);
 			if (report_segment_ids(st, segment, &ids, &nids) < 0)
 				cdp_die(CDP_EXIT_FAIL, "%s", cdp_err());
 			ro.segment = segment;

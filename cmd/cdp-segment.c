@@ -8,9 +8,11 @@
  *   segdef ID  name=NAME expr=TEXT saved=TIME
  *   segrun ID  name=NAME time=TIME as-of=TIME size=N entered=N left=N members=SEGID
  *   segment SEGID table=segmembers rows=N file=... segment=NAME
- * A name has at most one segdef and one segrun; a new run replaces the
- * old run and its member file in the same commit, so the recorded list
- * is always the one the last printed changes were computed against.
+ * A name has at most one segdef and one segrun per recorded run, in run
+ * order.  Only the latest run has members=: a new run drops the member
+ * file of the one before in the same commit (which keeps its size and
+ * times for cdp-report segments), so the recorded list is always the one
+ * the last printed changes were computed against.
  */
 #include <errno.h>
 #include <getopt.h>
@@ -51,10 +53,11 @@ help(void)
 	    "  -c, --count            print only the number of profiles\n"
 	    "  -f, --fields LIST      print CSV: profile_id and these attributes\n"
 	    "  -a, --all              ignore standard input (else ids piped in restrict the candidates)\n"
-	    "      --as-of TIME       evaluate as if it were TIME (2025-01-31T00:00:00Z)\n"
+	    "      --as-of TIME       evaluate as if it were TIME (2025-01-31T10:00:00Z,\n"
+	    "                         yesterday, -7d; a date means the end of that day)\n"
 	    "      --save NAME        store EXPR as the named segment NAME\n"
 	    "      --run NAME         evaluate the named segment NAME\n"
-	    "      --changes          with --run: print +ID entered, -ID left since the last\n"
+	    "      --changes          with --run: print +ID entered, then -ID left since the last\n"
 	    "                         recorded run, and record this run\n"
 	    "      --list             the named segments, their size at their last run\n"
 	    "      --delete NAME      forget the named segment NAME\n"
@@ -114,16 +117,48 @@ check_name(const char *s)
 			cdp_die(CDP_EXIT_USAGE, "a segment name is letters, digits, '_', '-' and '.'");
 }
 
+/* The last entry of kind named name: for "segrun", the latest run. */
 static struct mentry *
 find_named(struct store *st, const char *kind, const char *name)
 {
-	for (size_t i = 0; i < st->ne; i++) {
+	for (size_t i = st->ne; i-- > 0;) {
 		const char *n = mentry_get(st->e[i], "name");
 
 		if (strcmp(st->e[i]->kind, kind) == 0 && n && strcmp(n, name) == 0)
 			return st->e[i];
 	}
 	return NULL;
+}
+
+/* No saved segment of that name: a usage error that names the closest one. */
+static void
+die_no_segment(struct store *st, const char *name)
+{
+	const char **names = xcalloc(st->ne + 1, sizeof *names), *m;
+	size_t n = 0;
+
+	for (size_t i = 0; i < st->ne; i++)
+		if (strcmp(st->e[i]->kind, "segdef") == 0 && mentry_get(st->e[i], "name"))
+			names[n++] = mentry_get(st->e[i], "name");
+	m = cdp_did_you_mean(name, names, n);
+	if (m)
+		cdp_die(CDP_EXIT_USAGE, "no segment named '%s' (did you mean '%s'?)", name, m);
+	cdp_die(CDP_EXIT_USAGE, "no segment named '%s' (see --list)", name);
+}
+
+/* An earlier run keeps its size and times; its member list goes. */
+static void
+retire_run(struct store *st, struct mentry *old)
+{
+	struct mentry *seg = store_find(st, "segment", mentry_getu(old, "members")), *e;
+
+	if (seg)
+		store_remove(st, seg);
+	e = store_add(st, "segrun", old->id);
+	for (size_t k = 0; k < old->nkv; k++)
+		if (strcmp(old->keys[k], "members") != 0)
+			mentry_set(e, old->keys[k], "%s", old->vals[k]);
+	store_remove(st, old);
 }
 
 static int
@@ -337,13 +372,8 @@ record_run(struct store *st, const char *name, const struct expr_match *m, size_
 		free(file);
 		return -1;
 	}
-	if (old) {
-		struct mentry *oldseg = store_find(st, "segment", mentry_getu(old, "members"));
-
-		if (oldseg)
-			store_remove(st, oldseg);
-		store_remove(st, old);
-	}
+	if (old)
+		retire_run(st, old);
 	e = store_add(st, "segment", segid);
 	mentry_set(e, "table", "segmembers");
 	mentry_set(e, "rows", "%zu", n);
@@ -363,6 +393,40 @@ record_run(struct store *st, const char *name, const struct expr_match *m, size_
 	free(t2);
 	free(file);
 	return store_commit(st) == -1 ? -1 : 0;
+}
+
+/*
+ * Print +ID for each profile in m (this run) but not in old (the last
+ * recorded run), then -ID for each in old but not in m: entered first,
+ * then left, each in id order.  Both lists are sorted.
+ */
+static void
+print_changes(const struct expr_match *m, size_t nm, const int64_t *old, size_t nold, int count,
+    size_t *entered, size_t *left)
+{
+	size_t i, j;
+
+	*entered = *left = 0;
+	for (i = 0, j = 0; i < nm; i++) {
+		while (j < nold && old[j] < m[i].id)
+			j++;
+		if (j < nold && old[j] == m[i].id)
+			continue;
+		if (!count)
+			printf("+%lld\n", (long long)m[i].id);
+		++*entered;
+	}
+	for (i = 0, j = 0; j < nold; j++) {
+		while (i < nm && m[i].id < old[j])
+			i++;
+		if (i < nm && m[i].id == old[j])
+			continue;
+		if (!count)
+			printf("-%lld\n", (long long)old[j]);
+		++*left;
+	}
+	if (count)
+		printf("+%zu -%zu\n", *entered, *left);
 }
 
 static int
@@ -409,7 +473,7 @@ main(int argc, char *argv[])
 	const char *storedir = NULL, *save = NULL, *run = NULL, *del = NULL, *src = NULL;
 	char *fieldlist = NULL, **fields = NULL;
 	size_t nfields = 0, nmatch = 0, ncand = 0;
-	int ch, all = 0, count = 0, verbose = 0, changes = 0, list = 0, locked = 0, fmt, rc = CDP_EXIT_OK;
+	int ch, all = 0, count = 0, verbose = 0, changes = 0, list = 0, locked = 0, rc = CDP_EXIT_OK;
 	int64_t as_of = wall_now(), *cand = NULL;
 	struct expr_schema schema;
 	struct expr_match *m = NULL;
@@ -437,9 +501,10 @@ main(int argc, char *argv[])
 			verbose = 1;
 			break;
 		case OPT_ASOF:
-			if (norm_time(optarg, strlen(optarg), NULL, &as_of, &fmt) < 0)
-				cdp_die(CDP_EXIT_USAGE, "--as-of wants a time such as 2025-01-31T00:00:00Z, not '%s'",
-				    optarg);
+			/* events at as_of count: a day means its last microsecond */
+			if (expr_time_arg(optarg, wall_now(), EXPR_DAY_LAST, &as_of) < 0)
+				cdp_die(CDP_EXIT_USAGE, "--as-of wants a time such as 2025-01-31, "
+				    "2025-01-31T10:00:00Z, yesterday or -7d, not '%s'", optarg);
 			break;
 		case OPT_SAVE:
 			save = optarg;
@@ -501,14 +566,15 @@ main(int argc, char *argv[])
 		return 0;
 	}
 	if (del) {
-		struct mentry *d = find_named(st, "segdef", del), *r = find_named(st, "segrun", del);
+		struct mentry *d = find_named(st, "segdef", del), *r;
 
 		if (!d)
-			cdp_die(CDP_EXIT_USAGE, "no segment named '%s'", del);
-		if (r) {
+			die_no_segment(st, del);
+		/* every run of it, and the member list of the latest */
+		while ((r = find_named(st, "segrun", del)) != NULL) {
 			struct mentry *ms = store_find(st, "segment", mentry_getu(r, "members"));
 
-			if (ms)
+			if (ms && mentry_get(r, "members"))
 				store_remove(st, ms);
 			store_remove(st, r);
 		}
@@ -523,7 +589,7 @@ main(int argc, char *argv[])
 		struct mentry *d = find_named(st, "segdef", run);
 
 		if (!d || !mentry_get(d, "expr"))
-			cdp_die(CDP_EXIT_USAGE, "no segment named '%s' (see --list)", run);
+			die_no_segment(st, run);
 		src = mentry_get(d, "expr");
 	}
 	if (expr_schema_load(st, &schema) < 0)
@@ -590,30 +656,12 @@ main(int argc, char *argv[])
 		    stats.rsegs_read, stats.rsegs_skipped, stats.columns_read);
 	if (changes) {
 		int64_t *old;
-		size_t nold, i = 0, j = 0, entered = 0, left = 0;
+		size_t nold, entered, left;
 		int had;
 
 		if (last_members(st, run, &old, &nold, &had) < 0)
 			cdp_die(CDP_EXIT_FAIL, "%s", cdp_err());
-		/* both lists are sorted: one merge walk finds the difference */
-		while (i < nmatch || j < nold) {
-			if (j == nold || (i < nmatch && m[i].id < old[j])) {
-				if (!count)
-					printf("+%lld\n", (long long)m[i].id);
-				entered++;
-				i++;
-			} else if (i == nmatch || old[j] < m[i].id) {
-				if (!count)
-					printf("-%lld\n", (long long)old[j]);
-				left++;
-				j++;
-			} else {
-				i++;
-				j++;
-			}
-		}
-		if (count)
-			printf("+%zu -%zu\n", entered, left);
+		print_changes(m, nmatch, old, nold, count, &entered, &left);
 		free(old);
 		/* Print first, record after: if the output is lost, the next run repeats it. */
 		if (fflush(stdout) != 0 || ferror(stdout))

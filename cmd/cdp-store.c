@@ -18,9 +18,10 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: cdp-store [-s store] info\n"
+	    "usage: cdp-store [-s store] info [--internal]\n"
 	    "       cdp-store [-s store] verify [-v] [--absent value]...\n"
 	    "       cdp-store [-s store] dump [--format csv|tsv|jsonl] [--batch id] [--table name]\n"
+	    "                 [--internal]\n"
 	    "       cdp-store [-s store] drop --batch id\n");
 	exit(CDP_EXIT_USAGE);
 }
@@ -31,12 +32,15 @@ help(void)
 	printf("usage: cdp-store [-s STORE] COMMAND [options]\n"
 	    "Look after a cdp store.\n\n"
 	    "  info                     batches, segments, columns, sizes and compression\n"
+	    "         --internal        also the profiles' internal columns (_merges, _t:...)\n"
 	    "  verify [-v|--verbose]    check every manifest entry and every checksum\n"
 	    "         --absent VALUE    also prove VALUE occurs in no file of the store\n"
 	    "  dump                     print rows back (default: all records as CSV)\n"
 	    "         --format F        csv, tsv or jsonl\n"
 	    "         --batch ID        only the rows of this batch\n"
-	    "         --table NAME      records (default), profiles, ...\n"
+	    "         --table NAME      records (default), profiles, idmap, links, merges,\n"
+	    "                           refusals, segmembers\n"
+	    "         --internal        also the profiles' internal columns (_merges, _t:...)\n"
 	    "  drop --batch ID          remove an imported batch and wipe its bytes;\n"
 	    "                           the next cdp-merge rebuilds the profiles\n\n"
 	    "  -s, --store DIR          the store (default $CDP_STORE, else ./cdp.store)\n"
@@ -75,8 +79,35 @@ size_str(uint64_t b, char *out, size_t n)
 		snprintf(out, n, "%llu B", (unsigned long long)b);
 }
 
+/*
+ * Columns of profiles whose name starts with '_' (_merges, _t:NAME,
+ * _r:NAME, _v:NAME) are cdp-merge's bookkeeping for its next run, not
+ * attributes: shown only with --internal.  Records keep theirs (_email
+ * and the like are the normalized identifiers).
+ */
 static int
-cmd_info(struct store *st)
+is_internal(const char *table, const char *column)
+{
+	return column[0] == '_' && strcmp(table, "profiles") == 0;
+}
+
+/* Drop the internal columns from a column list, unless asked for them. */
+static void
+drop_internal(const char *table, char **names, size_t *n, int internal)
+{
+	size_t k = 0;
+
+	for (size_t i = 0; i < *n; i++) {
+		if (!internal && is_internal(table, names[i]))
+			free(names[i]);
+		else
+			names[k++] = names[i];
+	}
+	*n = k;
+}
+
+static int
+cmd_info(struct store *st, int internal)
 {
 	static const char *const tables[] = { "records", "profiles", "links", NULL };
 	uint64_t nbatches = 0, input = 0;
@@ -105,7 +136,7 @@ cmd_info(struct store *st)
 		printf("(none)\n");
 	for (int t = 0; tables[t]; t++) {
 		struct segment **segs;
-		size_t n, ncols;
+		size_t n, ncols, all;
 		uint64_t rows = 0, disk = 0;
 		char **names;
 
@@ -127,6 +158,8 @@ cmd_info(struct store *st)
 		}
 		printf("\n%-32s %-10s %10s %10s %10s %6s\n", "column", "type", "non-null", "stored", "raw", "ratio");
 		names = segments_columns(segs, n, &ncols);
+		all = ncols;
+		drop_internal(tables[t], names, &ncols, internal);
 		for (size_t c = 0; c < ncols; c++) {
 			uint64_t nonnull = 0, cdisk = 0, craw = 0;
 			int type = 0, mixed = 0;
@@ -150,6 +183,8 @@ cmd_info(struct store *st)
 			printf("%-32s %-10s %10llu %10s %10s %6.2f\n", names[c], mixed ? "mixed" : type_name(type),
 			    (unsigned long long)nonnull, a, b, craw ? (double)cdisk / (double)craw : 1.0);
 		}
+		if (all > ncols)
+			printf("(%zu internal columns not shown; --internal shows them)\n", all - ncols);
 		columns_free(names, ncols);
 		store_segments_free(segs, n);
 	}
@@ -393,8 +428,24 @@ cell(struct out *o, const struct colvec *v, size_t r, struct strbuf *tmp)
 	out_cell(o, tmp->buf, tmp->len, kind);
 }
 
+/* Hidden columns are still read, so a dump finds damage wherever it is. */
 static int
-cmd_dump(struct store *st, const char *table, int format, uint64_t batch)
+check_hidden(struct segment *s, const char *table)
+{
+	for (size_t c = 0; c < s->ncols; c++) {
+		struct colvec v;
+
+		if (!is_internal(table, s->cols[c].name))
+			continue;
+		if (segment_read(s, (int)c, &v) < 0)
+			return -1;
+		colvec_free(&v);
+	}
+	return 0;
+}
+
+static int
+cmd_dump(struct store *st, const char *table, int format, uint64_t batch, int internal)
 {
 	struct segment **segs;
 	struct strbuf tmp = STRBUF_INIT;
@@ -416,6 +467,7 @@ cmd_dump(struct store *st, const char *table, int format, uint64_t batch)
 		n = k;
 	}
 	names = segments_columns(segs, n, &ncols);
+	drop_internal(table, names, &ncols, internal);
 	out_init(&o, stdout, format, 0);
 	out_header(&o, (const char *const *)names, ncols);
 	for (size_t i = 0; i < n; i++) {
@@ -432,6 +484,10 @@ cmd_dump(struct store *st, const char *table, int format, uint64_t batch)
 				return -1;
 			}
 			present[c] = 1;
+		}
+		if (!internal && check_hidden(segs[i], table) < 0) {
+			store_segments_free(segs, n);
+			return -1;
 		}
 		for (size_t r = 0; r < segs[i]->nrows; r++) {
 			for (size_t c = 0; c < ncols; c++) {
@@ -456,7 +512,62 @@ cmd_dump(struct store *st, const char *table, int format, uint64_t batch)
 	return 0;
 }
 
-enum { OPT_ABSENT = 256, OPT_FORMAT, OPT_BATCH, OPT_TABLE, OPT_HELP, OPT_VERSION };
+/* Tables the programs write, whether or not this store has rows in them yet. */
+static const char *const known_tables[] = { "records", "profiles", "idmap", "links", "merges",
+	"refusals", "segmembers", NULL };
+
+/* An unknown table or batch is a usage error, not an empty dump. */
+static void
+check_dump_args(const struct store *st, const char *table, uint64_t batch)
+{
+	const char **names = NULL;
+	size_t n = 0;
+	int found = 0;
+	uint64_t first = 0, last = 0;
+
+	for (size_t i = 0; known_tables[i]; i++) {
+		names = xreallocarray(names, n + 1, sizeof *names);
+		names[n++] = known_tables[i];
+	}
+	for (size_t i = 0; i < st->ne; i++) {
+		const char *t = mentry_get(st->e[i], "table");
+		int dup = 0;
+
+		if (strcmp(st->e[i]->kind, "batch") == 0) {
+			first = first ? first : st->e[i]->id;
+			last = st->e[i]->id;
+		}
+		if (strcmp(st->e[i]->kind, "segment") != 0 || !t)
+			continue;
+		for (size_t k = 0; k < n && !dup; k++)
+			dup = strcmp(names[k], t) == 0;
+		if (!dup) {
+			names = xreallocarray(names, n + 1, sizeof *names);
+			names[n++] = t;
+		}
+	}
+	for (size_t i = 0; i < n; i++)
+		found |= strcmp(names[i], table) == 0;
+	if (!found) {
+		const char *m = cdp_did_you_mean(table, names, n);
+
+		if (m)
+			cdp_die(CDP_EXIT_USAGE, "unknown table '%s' (did you mean '%s'?)", table, m);
+		cdp_die(CDP_EXIT_USAGE, "unknown table '%s' (records, profiles, idmap, links, merges, "
+		    "refusals, segmembers)", table);
+	}
+	free(names);
+	if (batch && !store_find(st, "batch", batch)) {
+		if (!last)
+			cdp_die(CDP_EXIT_USAGE, "no batch %llu: the store has no batches",
+			    (unsigned long long)batch);
+		cdp_die(CDP_EXIT_USAGE, "no batch %llu (the batches are numbered %llu to %llu; "
+		    "cdp-store info lists them)", (unsigned long long)batch, (unsigned long long)first,
+		    (unsigned long long)last);
+	}
+}
+
+enum { OPT_ABSENT = 256, OPT_FORMAT, OPT_BATCH, OPT_TABLE, OPT_INTERNAL, OPT_HELP, OPT_VERSION };
 
 static int
 cmd_drop(const char *dir, uint64_t batch)
@@ -496,6 +607,7 @@ main(int argc, char *argv[])
 		{ "format", required_argument, NULL, OPT_FORMAT },
 		{ "batch", required_argument, NULL, OPT_BATCH },
 		{ "table", required_argument, NULL, OPT_TABLE },
+		{ "internal", no_argument, NULL, OPT_INTERNAL },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 }
@@ -504,7 +616,7 @@ main(int argc, char *argv[])
 	const char *storedir = NULL, *table = "records", *cmd;
 	char **absent = NULL;
 	size_t nabsent = 0;
-	int ch, verbose = 0, format = OUT_CSV, r;
+	int ch, verbose = 0, internal = 0, format = OUT_CSV, r;
 	uint64_t batch = 0;
 	struct store *st;
 
@@ -526,13 +638,19 @@ main(int argc, char *argv[])
 			if (format < 0)
 				cdp_die(CDP_EXIT_USAGE, "unknown format '%s' (csv, tsv, jsonl)", optarg);
 			break;
-		case OPT_BATCH:
-			batch = strtoull(optarg, NULL, 10);
-			if (!batch)
+		case OPT_BATCH: {
+			char *end;
+
+			batch = strtoull(optarg, &end, 10);
+			if (!batch || *end || optarg[0] == '-')
 				cdp_die(CDP_EXIT_USAGE, "--batch wants a batch id, not '%s'", optarg);
 			break;
+		}
 		case OPT_TABLE:
 			table = optarg;
+			break;
+		case OPT_INTERNAL:
+			internal = 1;
 			break;
 		case OPT_HELP:
 			help();
@@ -555,18 +673,26 @@ main(int argc, char *argv[])
 		cdp_close_stdout();
 		return r;
 	}
+	if (strcmp(cmd, "info") != 0 && strcmp(cmd, "verify") != 0 && strcmp(cmd, "dump") != 0) {
+		static const char *const cmds[] = { "info", "verify", "dump", "drop" };
+		const char *m = cdp_did_you_mean(cmd, cmds, 4);
+
+		if (m)
+			cdp_warn("unknown command '%s' (did you mean '%s'?)", cmd, m);
+		else
+			cdp_warn("unknown command '%s'", cmd);
+		usage();
+	}
 	st = store_open(store_default_dir(storedir), &so, NULL);
 	if (!st)
 		cdp_die(strcmp(cmd, "verify") == 0 ? CDP_EXIT_CORRUPT : CDP_EXIT_FAIL, "%s", cdp_err());
 	if (strcmp(cmd, "info") == 0) {
-		r = cmd_info(st) < 0 ? CDP_EXIT_FAIL : CDP_EXIT_OK;
+		r = cmd_info(st, internal) < 0 ? CDP_EXIT_FAIL : CDP_EXIT_OK;
 	} else if (strcmp(cmd, "verify") == 0) {
 		r = cmd_verify(st, verbose, absent, nabsent);
-	} else if (strcmp(cmd, "dump") == 0) {
-		r = cmd_dump(st, table, format, batch) < 0 ? CDP_EXIT_FAIL : CDP_EXIT_OK;
 	} else {
-		cdp_warn("unknown command '%s'", cmd);
-		usage();
+		check_dump_args(st, table, batch);
+		r = cmd_dump(st, table, format, batch, internal) < 0 ? CDP_EXIT_FAIL : CDP_EXIT_OK;
 	}
 	if (r == CDP_EXIT_FAIL) {
 		cdp_warn("%s", cdp_err());

@@ -212,6 +212,102 @@ colvec_number(const struct colvec *v, size_t i, double *out)
 	}
 }
 
+#define CENTS_MAX (INT64_MAX / 100)
+
+int64_t
+cents_div(int64_t num, int64_t den)
+{
+	int neg = (num < 0) != (den < 0);
+	uint64_t n = num < 0 ? -(uint64_t)num : (uint64_t)num;
+	uint64_t d = den < 0 ? -(uint64_t)den : (uint64_t)den;
+	uint64_t q = n / d + (n % d >= d - n % d);
+
+	return neg ? -(int64_t)q : (int64_t)q;
+}
+
+/* mantissa * 10^-scale in cents, rounded half away from zero */
+static int
+scaled_cents(int64_t m, int scale, int64_t *out)
+{
+	int64_t p = 1;
+
+	if (scale <= 2) {
+		for (int k = scale; k < 2; k++)
+			p *= 10;
+		if (m > CENTS_MAX || m < -CENTS_MAX)
+			return -1;
+		*out = m * p;
+		return 0;
+	}
+	for (int k = 2; k < scale; k++)
+		p *= 10;
+	*out = cents_div(m, p);
+	return 0;
+}
+
+/* "[+-]digits[.digits]" exactly; -1 for anything else ("1e3", "inf") */
+static int
+text_cents(const char *s, int64_t *out)
+{
+	int64_t m = 0;
+	int scale = -1, ndigits = 0, neg = 0;
+
+	if (*s == '-' || *s == '+')
+		neg = *s++ == '-';
+	for (; *s; s++) {
+		if (*s == '.' && scale < 0) {
+			scale = 0;
+			continue;
+		}
+		if (*s < '0' || *s > '9' || m > (INT64_MAX - 9) / 10)
+			return -1;
+		m = m * 10 + (*s - '0');
+		ndigits++;
+		scale += scale >= 0;
+	}
+	if (!ndigits || scale > 18)
+		return -1;
+	return scaled_cents(neg ? -m : m, scale < 0 ? 0 : scale, out);
+}
+
+int
+colvec_cents(const struct colvec *v, size_t i, int64_t *out)
+{
+	char buf[64];
+	size_t len;
+	const char *s;
+	double x;
+
+	switch (v->type) {
+	case CT_INT:
+		return scaled_cents(v->iv[i], 0, out);
+	case CT_DEC:
+		return scaled_cents(dec_mantissa(v->iv[i]), dec_scale(v->iv[i]), out);
+	case CT_STR:
+		s = colvec_str(v, i, &len);
+		if (len == 0 || len >= sizeof buf)
+			return -1;
+		memcpy(buf, s, len);
+		buf[len] = '\0';
+		if (!strchr(buf, '.')) {
+			char *comma = strchr(buf, ',');
+
+			if (comma && !strchr(comma + 1, ','))
+				*comma = '.';
+		}
+		if (text_cents(buf, out) == 0)
+			return 0;
+		break;
+	default:
+		return -1;
+	}
+	/* other spellings strtod() reads ("1e3", " 5"): rounded once, here */
+	if (colvec_number(v, i, &x) < 0 || !(x * 100 < 9e18 && x * 100 > -9e18))
+		return -1;
+	*out = (int64_t)(x < 0 ? x * 100 - 0.5 : x * 100 + 0.5);
+	return 0;
+}
+
 void
 colvec_format(const struct colvec *v, size_t i, struct strbuf *out)
 {

@@ -91,6 +91,17 @@ int int_parse(const char *s, size_t n, int64_t *out);
  */
 int colvec_number(const struct colvec *v, size_t i, double *out);
 
+/*
+ * Row i as an amount of money in minor units (cents), read exactly from
+ * its decimal digits: "10.005" is 1001 (half away from zero), never a
+ * binary fraction.  Accepts what colvec_number() accepts; -1 otherwise
+ * or when the amount does not fit.  Sums of these are exact, so a total
+ * does not depend on the order or the runs it was added up in.
+ */
+int colvec_cents(const struct colvec *v, size_t i, int64_t *out);
+/* Half away from zero: the quotient of two amounts, or an average. */
+int64_t cents_div(int64_t num, int64_t den);
+
 /* Append the text of row i (which must not be null). */
 void colvec_format(const struct colvec *v, size_t i, struct strbuf *out);
 

@@ -21,6 +21,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "expr.h"
 #include "normalize.h"
@@ -244,6 +245,43 @@ expr_parse_duration(const char *s, int64_t *us)
 	if (n < 0 || n > INT64_MAX / unit / 2)
 		return -1;
 	*us = (neg ? -1 : 1) * n * unit;
+	return 0;
+}
+
+/* Midnight UTC that starts the day holding t. */
+static int64_t
+day_start(int64_t t)
+{
+	return t - ((t % US_PER_DAY) + US_PER_DAY) % US_PER_DAY;
+}
+
+int
+expr_time_arg(const char *s, int64_t now, int day_end, int64_t *us)
+{
+	struct time_opts to = { NULL, 0, 0 };
+	int fmt, day = 1;
+	size_t n = strlen(s);
+
+	if (strcasecmp(s, "now") == 0) {
+		*us = now;
+		day = 0;
+	} else if (strcasecmp(s, "today") == 0 || strcasecmp(s, "yesterday") == 0) {
+		*us = day_start(now) - (tolower((unsigned char)s[0]) == 'y' ? US_PER_DAY : 0);
+	} else if ((s[0] == '-' || s[0] == '+') && n > 1 && isalpha((unsigned char)s[n - 1])) {
+		if (expr_parse_duration(s, us) < 0 || (*us > 0 && now > INT64_MAX - *us) ||
+		    (*us < 0 && now < INT64_MIN - *us))
+			return -1;
+		*us += now;
+		day = 0;
+	} else if (norm_time(s, n, &to, us, &fmt) == 0) {
+		day = fmt == TF_DATE;
+	} else {
+		return -1;
+	}
+	if (day && day_end == EXPR_DAY_LAST)
+		*us += US_PER_DAY - 1;
+	else if (day && day_end == EXPR_DAY_AFTER)
+		*us += US_PER_DAY;
 	return 0;
 }
 
@@ -822,7 +860,7 @@ parse_value(struct parser *ps)
 			n->type = ET_BOOL;
 			n->num = is_kw(&ps->t, "true");
 		} else if (is_kw(&ps->t, "now") || is_kw(&ps->t, "today") || is_kw(&ps->t, "yesterday")) {
-			int64_t day = ps->now - ((ps->now % US_PER_DAY) + US_PER_DAY) % US_PER_DAY;
+			int64_t day = day_start(ps->now);
 
 			n = node_new(ps, N_LIT, &at);
 			n->type = ET_TIME;

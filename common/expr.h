@@ -91,6 +91,19 @@ void expr_event_key(const char *s, size_t len, struct strbuf *out);
 /* Parse "30d", "-12h", "90m", "2w", "45s" to microseconds; -1 if not one. */
 int expr_parse_duration(const char *s, int64_t *us);
 
+/*
+ * A time given as an option (--as-of, --since, --until): everything the
+ * language takes for a time, relative ones counted from now:
+ * 2024-03-01, 2024-03-01T10:00:00Z, now, today, yesterday, -7d, +12h.
+ * A whole day (a date, today, yesterday) means, by day_end: its first
+ * microsecond (EXPR_DAY_START), its last one (EXPR_DAY_LAST, for a bound
+ * that includes itself) or the midnight after it (EXPR_DAY_AFTER, for
+ * one that does not).  So "--as-of 2024-03-01" takes in all of that day
+ * in cdp-segment and cdp-report alike.  -1 if s is not a time.
+ */
+enum { EXPR_DAY_START, EXPR_DAY_LAST, EXPR_DAY_AFTER };
+int expr_time_arg(const char *s, int64_t now, int day_end, int64_t *us);
+
 /* Levenshtein distance, for "did you mean". */
 size_t expr_edit_distance(const char *a, const char *b);
 

@@ -487,7 +487,7 @@ struct prof {
 	uint32_t nmerges;
 	uint64_t nrec, nevt, nord;
 	int64_t first_seen, last_seen, first_order, last_order;
-	double revenue;
+	int64_t revenue;		/* in cents: sums exact, runs add alike */
 	uint64_t sources;		/* bit per source index */
 	uint16_t idcount[MERGE_MAX_TYPES];
 	int8_t consent;			/* -1 unknown, 0 no, 1 yes */
@@ -565,6 +565,14 @@ struct engine {
 	size_t nref, capref;
 	int64_t now;
 };
+
+/* Revenue never wraps around: a sum past the range stays at its end. */
+static void
+cents_add(int64_t *a, int64_t b)
+{
+	if (__builtin_add_overflow(*a, b, a))
+		*a = b < 0 ? INT64_MIN : INT64_MAX;
+}
 
 static uint32_t
 prof_new(struct engine *g, int64_t id)
@@ -943,7 +951,7 @@ prof_union(struct engine *g, uint32_t a, uint32_t b, int type)
 	tmax(&x->last_seen, y->last_seen);
 	tmin(&x->first_order, y->first_order);
 	tmax(&x->last_order, y->last_order);
-	x->revenue += y->revenue;
+	cents_add(&x->revenue, y->revenue);
 	x->sources |= y->sources;
 	for (size_t t = 0; t < MERGE_MAX_TYPES; t++)
 		x->idcount[t] += y->idcount[t];
@@ -1376,14 +1384,14 @@ process_segment(struct engine *g, struct segment *s, const struct mentry *batch,
 				event_count(g, pi, evidx[code], 1, t);
 				p = &g->p[pi];
 				if (isorder[code]) {
-					double amount;
+					int64_t amount;
 
 					p->nord++;
 					tmin(&p->first_order, t);
 					tmax(&p->last_order, t);
 					for (size_t k = 0; k < nrev; k++) {
-						if (!colvec_isnull(&rev[k], r) && colvec_number(&rev[k], r, &amount) == 0) {
-							p->revenue += amount;
+						if (!colvec_isnull(&rev[k], r) && colvec_cents(&rev[k], r, &amount) == 0) {
+							cents_add(&p->revenue, amount);
 							break;
 						}
 					}
@@ -1522,8 +1530,8 @@ state_load(struct engine *g)
 			p->nmerges = (uint32_t)cell_int(COL("_merges"), r, 0);
 			p->nevt = (uint64_t)cell_int(evts, r, 0);
 			p->nord = (uint64_t)cell_int(ords, r, 0);
-			p->revenue = rev && !colvec_isnull(rev, r) ? (rev->type == CT_DEC ?
-			    dec_to_double(rev->iv[r]) : (double)rev->iv[r]) : 0;
+			if (!rev || colvec_isnull(rev, r) || colvec_cents(rev, r, &p->revenue) < 0)
+				p->revenue = 0;
 			p->first_seen = cell_int(fs, r, NO_TIME);
 			p->last_seen = cell_int(ls, r, NO_TIME);
 			p->first_order = cell_int(fo, r, NO_TIME);
@@ -1692,17 +1700,44 @@ push_time(struct colvec *v, int64_t t)
 		colvec_push_int(v, t);
 }
 
+/* An amount in cents as a decimal of scale 2 (the packed form of dec_parse,
+ * at most 17 digits: a larger sum is written as the largest). */
 static void
-push_dec2(struct colvec *v, double x)
+push_cents(struct colvec *v, int64_t cents)
 {
-	char buf[64];
-	int64_t d;
+	const int64_t max = INT64_C(99999999999999999);
 
-	snprintf(buf, sizeof buf, "%.2f", x);
-	if (dec_parse(buf, strlen(buf), &d) == 0)
-		colvec_push_int(v, d);
-	else
-		colvec_push_int(v, 0);
+	cents = cents > max ? max : cents < -max ? -max : cents;
+	colvec_push_int(v, cents * 16 + (cents < 0 ? -2 : 2));
+}
+
+static char **sort_names;
+
+static int
+name_cmp(const void *a, const void *b)
+{
+	const uint32_t *x = a, *y = b;
+
+	return strcmp(sort_names[*x], sort_names[*y]);
+}
+
+/*
+ * Indexes of names[0..n) in name order.  Sources, golden attributes and
+ * events are numbered in the order a run meets them, which differs
+ * between a rebuild and incremental runs (these start from the columns
+ * of the last run); written in name order, the two give the same bytes.
+ */
+static uint32_t *
+name_order(char **names, size_t n)
+{
+	uint32_t *order = xmalloc((n ? n : 1) * sizeof *order);
+
+	for (size_t i = 0; i < n; i++)
+		order[i] = (uint32_t)i;
+	sort_names = names;
+	qsort(order, n, sizeof *order, name_cmp);
+	sort_names = NULL;
+	return order;
 }
 
 static int
@@ -1713,6 +1748,9 @@ write_profiles(struct engine *g, struct output *out)
 	size_t nroots = 0, nord = 0;
 	double *rec = NULL, *freq = NULL, *mon = NULL;
 	uint32_t **idlists, *idcount;
+	uint32_t *srcorder = name_order(g->source_names, g->nsource);
+	uint32_t *attrorder = name_order(g->attr_names, g->nattr);
+	uint32_t *evorder = name_order(g->event_names, g->nevent);
 	int rc = 0;
 
 	for (size_t i = 0; i < g->np; i++) {
@@ -1737,7 +1775,7 @@ write_profiles(struct engine *g, struct output *out)
 			continue;
 		rec[k] = (double)p->last_order;
 		freq[k] = (double)p->nord;
-		mon[k++] = p->revenue;
+		mon[k++] = (double)p->revenue;
 	}
 	qsort(rec, nord, sizeof *rec, double_cmp);
 	qsort(freq, nord, sizeof *freq, double_cmp);
@@ -1791,12 +1829,12 @@ write_profiles(struct engine *g, struct output *out)
 
 			colvec_push_int(cid, p->id);
 			sb_reset(&sb);
-			for (size_t si = 0; si < g->nsource && si < 64; si++) {
-				if (!(p->sources >> si & 1))
+			for (size_t k = 0; k < g->nsource; k++) {
+				if (srcorder[k] >= 64 || !(p->sources >> srcorder[k] & 1))
 					continue;
 				if (sb.len)
 					sb_adds(&sb, ", ");
-				sb_adds(&sb, g->source_names[si]);
+				sb_adds(&sb, g->source_names[srcorder[k]]);
 			}
 			if (sb.len)
 				colvec_push_str(csrc, sb.buf, sb.len);
@@ -1805,9 +1843,9 @@ write_profiles(struct engine *g, struct output *out)
 			colvec_push_int(crec, (int64_t)p->nrec);
 			colvec_push_int(cevt, (int64_t)p->nevt);
 			colvec_push_int(cord, (int64_t)p->nord);
-			push_dec2(crev, p->revenue);
+			push_cents(crev, p->revenue);
 			if (p->nord)
-				push_dec2(caov, p->revenue / (double)p->nord);
+				push_cents(caov, cents_div(p->revenue, (int64_t)p->nord));
 			else
 				colvec_push_null(caov);
 			push_time(cfs, p->first_seen);
@@ -1817,7 +1855,7 @@ write_profiles(struct engine *g, struct output *out)
 			if (p->nord) {
 				int r = quintile_score(rec, nord, (double)p->last_order);
 				int f = quintile_score(freq, nord, (double)p->nord);
-				int m = quintile_score(mon, nord, p->revenue);
+				int m = quintile_score(mon, nord, (double)p->revenue);
 				char score[4] = { (char)('0' + r), (char)('0' + f), (char)('0' + m), 0 };
 
 				colvec_push_int(crr, r);
@@ -1883,7 +1921,8 @@ write_profiles(struct engine *g, struct output *out)
 		for (size_t i = start; i < end; i++)
 			for (uint32_t x = g->p[roots[i]].attrs; x != NONE; x = g->an[x].next)
 				node[(size_t)g->an[x].attr * (end - start) + (i - start)] = x;
-		for (size_t a = 0; a < g->nattr; a++) {
+		for (size_t ai = 0; ai < g->nattr; ai++) {
+			size_t a = attrorder[ai];
 			char tname[512];
 			int any = 0;
 
@@ -1929,7 +1968,8 @@ write_profiles(struct engine *g, struct output *out)
 			}
 		}
 		free(node);
-		for (size_t e = 0; e < g->nevent; e++) {
+		for (size_t ei = 0; ei < g->nevent; ei++) {
+			size_t e = evorder[ei];
 			char cname[512], lname[512];
 
 			snprintf(cname, sizeof cname, "count_%s", g->event_names[e]);
@@ -1975,6 +2015,9 @@ write_profiles(struct engine *g, struct output *out)
 	free(rec);
 	free(freq);
 	free(mon);
+	free(srcorder);
+	free(attrorder);
+	free(evorder);
 	return rc;
 }
 
@@ -2119,6 +2162,29 @@ is_merge_table(const struct mentry *e)
 	    is_table(e, "merges") || is_table(e, "refusals");
 }
 
+/* Records segments not linked yet (all on a rebuild), in manifest (import) order. */
+static size_t
+unlinked_records(struct store *st, int rebuild, uint64_t **todo)
+{
+	size_t ntodo = 0;
+
+	for (size_t i = 0; i < st->ne; i++) {
+		const struct mentry *e = st->e[i];
+		int linked = 0;
+
+		if (!is_table(e, "records"))
+			continue;
+		for (size_t k = 0; k < st->ne && !rebuild; k++)
+			if (is_table(st->e[k], "links") && mentry_getu(st->e[k], "records") == e->id)
+				linked = 1;
+		if (!linked) {
+			*todo = xreallocarray(*todo, ntodo + 1, sizeof **todo);
+			(*todo)[ntodo++] = e->id;
+		}
+	}
+	return ntodo;
+}
+
 int
 merge_run(struct store *st, const struct merge_config *c, const struct merge_opts *o,
     struct merge_stats *stats)
@@ -2143,23 +2209,16 @@ merge_run(struct store *st, const struct merge_config *c, const struct merge_opt
 		g.next_profile = (int64_t)mentry_getu(state, "next-profile");
 	if (g.next_profile < 1)
 		g.next_profile = 1;
+	ntodo = unlinked_records(st, o->rebuild, &todo);
+	if (state && !o->rebuild && ntodo == 0) {
+		/* nothing new: the profiles stand as they are, nothing is written */
+		stats->total = mentry_getu(state, "profiles");
+		stats->unchanged = 1;
+		rc = 0;
+		goto out;
+	}
 	if (!o->rebuild && state_load(&g) < 0)
 		goto out;
-	/* Records segments not linked yet, in manifest (import) order. */
-	for (size_t i = 0; i < st->ne; i++) {
-		const struct mentry *e = st->e[i];
-		int linked = 0;
-
-		if (!is_table(e, "records"))
-			continue;
-		for (size_t k = 0; k < st->ne && !o->rebuild; k++)
-			if (is_table(st->e[k], "links") && mentry_getu(st->e[k], "records") == e->id)
-				linked = 1;
-		if (!linked) {
-			todo = xreallocarray(todo, ntodo + 1, sizeof *todo);
-			todo[ntodo++] = e->id;
-		}
-	}
 	for (size_t i = 0; i < ntodo; i++) {
 		struct mentry *e = store_find(st, "segment", todo[i]);
 		struct mentry *b = store_find(st, "batch", mentry_getu(e, "batch"));

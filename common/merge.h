@@ -68,6 +68,7 @@ struct merge_stats {
 	uint64_t created, merged, total;
 	uint64_t largest;		/* records in the largest profile */
 	uint64_t refused, blocked;
+	int unchanged;			/* no new records: nothing written */
 	double seconds;
 };
 

@@ -183,6 +183,21 @@ rep_setmoney(struct report *r, size_t col, double v)
 	rep_setf(r, col, "%.2f", fabs(v) < 0.005 ? 0.0 : v);
 }
 
+/*
+ * An amount of money per order or per profile: totals are sums of whole
+ * cents, so round them to cents and divide as cdp-merge does (half away
+ * from zero), not in binary floating point (562.30 / 4 is 140.58).
+ */
+static double
+money_per(double total, uint64_t n)
+{
+	if (!n)
+		return NAN;
+	if (!(fabs(total) < 9e16))
+		return total / (double)n;	/* beyond whole cents in a double anyway */
+	return (double)cents_div(llround(total * 100), (int64_t)n) / 100;
+}
+
 /* A share; null when the whole is zero, so no one reads 0/0 as 0 %. */
 static void
 rep_setshare(struct report *r, size_t col, double part, double whole)
@@ -718,10 +733,15 @@ scan_segment(struct ctx *c, struct scan *sc, struct segment *s)
 			}
 			if (!dup && has_t) {
 				double amount = 0;
+				int64_t cents;
 
-				for (size_t k = 0; k < nrev; k++)
-					if (!colvec_isnull(&vrev[k], r) && colvec_number(&vrev[k], r, &amount) == 0)
+				/* in cents first, rounded as cdp-merge rounds them */
+				for (size_t k = 0; k < nrev; k++) {
+					if (!colvec_isnull(&vrev[k], r) && colvec_cents(&vrev[k], r, &cents) == 0) {
+						amount = (double)cents / 100;
 						break;
+					}
+				}
 				GROW(sc->ord, sc->nord, sc->capord);
 				sc->ord[sc->nord].t = t;
 				sc->ord[sc->nord].amount = amount;
@@ -1086,7 +1106,7 @@ report_overview(struct ctx *c, struct report *r)
 		metric(r, "records (no source)", "%.0f", (double)sc.src[MAX_SOURCES].period_records);
 	metric(r, "orders", "%.0f", (double)nord);
 	metric(r, "revenue", "%.2f", revenue);
-	metric(r, "average order value", "%.2f", nord ? revenue / (double)nord : NAN);
+	metric(r, "average order value", "%.2f", money_per(revenue, nord));
 	metric(r, "customers", "%.0f", (double)customers);
 	for (int k = 0; k < 3; k++) {
 		snprintf(name, sizeof name, "active %dd", days[k]);
@@ -1253,7 +1273,7 @@ report_campaigns(struct ctx *c, struct report *r)
 		rep_setshare(r, 3, (double)s->converted, (double)s->reached);
 		rep_setu(r, 4, s->orders);
 		rep_setmoney(r, 5, s->revenue);
-		rep_setmoney(r, 6, s->revenue / (double)s->reached);
+		rep_setmoney(r, 6, money_per(s->revenue, s->reached));
 		r->chart.xlabels[x] = xstrdup(sc.campnames[s->idx]);
 		r->chart.v[x] = (double)s->reached;
 		r->chart.v[r->chart.nx + x] = (double)s->converted;
@@ -1550,7 +1570,7 @@ report_rfm(struct ctx *c, struct report *r)
 			rep_setmoney(r, 3, grouprev[g]);
 			rep_setshare(r, 4, grouprev[g], total);
 			if (groupp[g])
-				rep_setmoney(r, 5, grouprev[g] / (double)groupp[g]);
+				rep_setmoney(r, 5, money_per(grouprev[g], groupp[g]));
 		}
 		rep_row(r);
 		r->cells[(r->nrows - 1) * r->ncols] = xstrdup("no orders");

@@ -169,4 +169,13 @@ int u64set_add(struct u64set *s, uint64_t key);
 int u64set_has(const struct u64set *s, uint64_t key);
 void u64set_free(struct u64set *s);
 
+/*
+ * For "did you mean": the edit distance of a and b (ASCII case ignored),
+ * and the name of names[0..n) closest to word if it is within a typo's
+ * reach (1 edit for words of up to 4 bytes, else a third of the word
+ * plus 1), else NULL.
+ */
+size_t cdp_edit_distance(const char *a, const char *b);
+const char *cdp_did_you_mean(const char *word, const char *const *names, size_t n);
+
 #endif

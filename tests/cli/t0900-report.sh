@@ -194,7 +194,7 @@ test_saved_segment_sizes_and_filter() {
 	cdp-report overview $AS_OF --segment buyers > overview.csv
 	test "$(value profiles)" = 3
 	test "$(value revenue)" = 270.00
-	expect_status 2 cdp-report overview --segment nosuch 2> err.txt
+	expect_status 64 cdp-report overview --segment nosuch 2> err.txt
 	grep -q "no saved segment 'nosuch'" err.txt
 }
 
@@ -212,7 +212,7 @@ test_usage_errors() {
 	expect_status 64 cdp-report nosuch
 	expect_status 64 cdp-report funnel
 	expect_status 64 cdp-report overview --window 7x
-	expect_status 64 cdp-report overview --as-of yesterday
+	expect_status 64 cdp-report overview --as-of "next tuesday"
 	cdp-report --help | grep -q 'funnel STEP'
 }
 
