@@ -17,6 +17,9 @@
 #include "fileio.h"
 #include "forget.h"
 
+/* Seconds drop waits for readers of the old generation before wiping. */
+enum { DROP_WIPE_WAIT = 600 };
+
 static int
 is_table(const struct mentry *e, const char *table)
 {
@@ -84,7 +87,7 @@ store_drop_batch(struct store *st, uint64_t batch, struct drop_stats *stats)
 	size_t nfiles = 0;
 	time_t now = time(NULL);
 	struct tm tm;
-	int rc = 0, r;
+	int rc = 0, r, w;
 
 	memset(stats, 0, sizeof *stats);
 	if (!b)
@@ -106,6 +109,13 @@ store_drop_batch(struct store *st, uint64_t batch, struct drop_stats *stats)
 		rc = -1;
 	} else if (r == -2) {
 		rc = -2;	/* the old manifest may yet be the durable one: keep files */
+	} else if (nfiles && (w = store_wait_readers(st, DROP_WIPE_WAIT)) != 0) {
+		/* readers of the old generation still hold the files: the next
+		 * writer's cleanup wipes them once they are gone */
+		if (w > 0)
+			cdp_seterr("%s: programs still read the old data; the next writer wipes it",
+			    st->dir);
+		rc = -2;
 	} else {
 		for (size_t i = 0; i < nfiles; i++) {
 			char *p = store_path(st, files[i]);
