@@ -15,13 +15,16 @@
 #include <stdio.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <iconv.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <time.h>
 #include <unistd.h>
 
 #include "csvin.h"
 #include "import.h"
+#include "infer.h"
 #include "jsonin.h"
 #include "suppress.h"
 
@@ -111,6 +114,10 @@ role_guess(const char *name, int json, int *rank)
 			if (strcmp(key, role_aliases[r][i]) == 0) {
 				if (r == ROLE_EVENT && !json && strcmp(key, "type") == 0)
 					return -1;
+				/* a till's or POS device id in a CSV is shared by
+				 * everyone served there: not a person's id */
+				if (r == ROLE_ANONYMOUS_ID && !json && strcmp(key, "deviceid") == 0)
+					return -1;
 				*rank = i;
 				return r;
 			}
@@ -119,16 +126,95 @@ role_guess(const char *name, int json, int *rank)
 	return -1;
 }
 
+/* A device or terminal, which many people share. */
+static int
+device_name(const char *name)
+{
+	static const char *const words[] = { "device", "terminal", "register", "kasse", "till",
+		"pos", "workstation", "ger\xc3\xa4t", "geraet", NULL };
+	char low[64];
+	size_t k = 0;
+
+	for (const char *p = name; *p && k + 1 < sizeof low; p++)
+		low[k++] = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+	low[k] = '\0';
+	for (int i = 0; words[i]; i++)
+		if (strncmp(low, words[i], strlen(words[i])) == 0 && strstr(low, "id"))
+			return 1;
+	return 0;
+}
+
+/* The leading letters and digits of an event name, lower-cased ("order"). */
+static int
+starts_with_event(const char *name, const char *event)
+{
+	size_t i = 0;
+
+	for (; event[i] && name[i]; i++) {
+		int a = (unsigned char)name[i], b = (unsigned char)event[i];
+
+		if (a >= 'A' && a <= 'Z')
+			a += 32;
+		if (b >= 'A' && b <= 'Z')
+			b += 32;
+		if (a != b)
+			return 0;
+	}
+	return !event[i] && i > 0 && (name[i] == '_' || name[i] == ' ' || name[i] == '-' ||
+	    (name[i] >= 'A' && name[i] <= 'Z'));
+}
+
+int
+import_role(const struct import_opts *o, const char *name, int json, int *rank,
+    const char **why)
+{
+	int r;
+
+	*rank = 0;
+	*why = NULL;
+	if (o->dedupe_key && strcmp(o->dedupe_key, name) == 0) {
+		*rank = -1;	/* explicit beats any guess */
+		*why = "--dedupe-key";
+		return ROLE_MESSAGE_ID;
+	}
+	for (r = 0; r < ROLE_COUNT; r++) {
+		if (o->map[r] && strcmp(o->map[r], name) == 0) {
+			*rank = -1;
+			*why = "--map";
+			return r;
+		}
+	}
+	r = role_guess(name, json, rank);
+	if (r < 0 && !o->map[ROLE_TIME] && time_column(name)) {
+		/* order_ts for --event order first; modification times last */
+		r = ROLE_TIME;
+		*rank = o->event_name && starts_with_event(name, o->event_name) ? 0 :
+		    strstr(name, "hange") || strstr(name, "pdate") || strstr(name, "odif") ||
+		    strstr(name, "HANGE") || strstr(name, "PDATE") ? 40 : 30;
+		*why = "name like a time";
+	} else if (r >= 0) {
+		*why = "name";
+	}
+	if (r >= 0 && o->map[r]) {
+		*why = "name, but --map chose another column";
+		return -1;	/* a role given with --map takes no guessed columns */
+	}
+	if (r < 0 && device_name(name))
+		*why = "a device or terminal id, shared by many people";
+	return r;
+}
+
 /* One input column being buffered for the current segment. */
 struct acol {
 	char *name;		/* as stored (input names starting '_' get one more) */
 	char *input_name;
 	int role, rank;		/* role it may fill, -1 for none */
+	const char *why;	/* what gave it the role */
+	int country;		/* holds country names or codes */
 	struct strbuf text;
 	uint32_t *off;		/* per row: offset into text, or NULL_OFF */
 	size_t n, cap;
-	/* inference over the non-null values so far */
-	int seen, can_int, can_dec, can_bool, can_time, tfmt, only_text;
+	struct tinfer ti;	/* type of the non-null values so far */
 };
 
 /* Reserved columns, in the order they are written. */
@@ -166,6 +252,7 @@ struct importer {
 	double last_progress, start;
 	const char *input_name;
 	int json;			/* the input is JSON Lines */
+	int time_settled;		/* time_by_value() has looked */
 	struct pending *pending;	/* segment being written */
 	const char **fname;		/* field names seen at each position */
 	int *fidx;			/* ... and their columns */
@@ -196,26 +283,9 @@ col_get(struct importer *im, const char *name)
 	} else {
 		c->name = xstrdup(name);
 	}
-	c->role = -1;
-	for (int r = 0; r < ROLE_COUNT; r++) {
-		if (im->o->map[r] && strcmp(im->o->map[r], name) == 0) {
-			c->role = r;
-			c->rank = -1;	/* explicit beats any guess */
-		}
-	}
-	if (c->role < 0 && !(im->o->dedupe_key && strcmp(im->o->dedupe_key, name) == 0)) {
-		int r = role_guess(name, im->json, &c->rank);
-
-		/* a role given with --map takes no guessed columns */
-		if (r >= 0 && !im->o->map[r])
-			c->role = r;
-	}
-	if (im->o->dedupe_key && strcmp(im->o->dedupe_key, name) == 0) {
-		c->role = ROLE_MESSAGE_ID;
-		c->rank = -1;
-	}
-	c->can_int = c->can_dec = c->can_bool = c->can_time = 1;
-	c->only_text = 1;
+	c->role = import_role(im->o, name, im->json, &c->rank, &c->why);
+	c->country = country_column(name);
+	tinfer_init(&c->ti, name, im->o->decimal_comma, im->o->day_first);
 	strmap_put(&im->colmap, name, strlen(name), (long)im->ncols);
 	im->ncols++;
 	return c;
@@ -237,81 +307,17 @@ col_push(struct acol *c, const char *s, size_t len)
 	sb_addc(&c->text, '\0');
 }
 
-/* Narrow a column's possible types by one non-null value. */
 static void
-col_infer(struct importer *im, struct acol *c, const char *s, size_t len, int kind)
+col_to_vec(struct acol *c, struct colvec *v)
 {
-	int64_t x, us;
-	int fmt;
-
-	c->seen = 1;
-	if (kind != FK_TEXT)
-		c->only_text = 0;
-	switch (kind) {
-	case FK_NUMBER:
-		c->can_bool = c->can_time = 0;
-		if (c->can_int && int_parse(s, len, &x) < 0)
-			c->can_int = 0;
-		if (c->can_dec && int_parse(s, len, &x) < 0 && dec_parse(s, len, &x) < 0)
-			c->can_dec = 0;
-		return;
-	case FK_BOOL:
-		c->can_int = c->can_dec = c->can_time = 0;
-		return;
-	case FK_STRING:
-		c->can_int = c->can_dec = c->can_bool = 0;
-		break;
-	case FK_JSON:
-		c->can_int = c->can_dec = c->can_bool = c->can_time = 0;
-		return;
-	default:
-		break;
-	}
-	if (c->can_int && int_parse(s, len, &x) < 0)
-		c->can_int = 0;
-	if (c->can_dec && int_parse(s, len, &x) < 0 && dec_parse(s, len, &x) < 0)
-		c->can_dec = 0;
-	if (c->can_bool && !(len == 4 && memcmp(s, "true", 4) == 0) &&
-	    !(len == 5 && memcmp(s, "false", 5) == 0))
-		c->can_bool = 0;
-	if (c->can_time) {
-		/* Attribute times keep their text exactly, so only exact forms. */
-		if (len < 10 || norm_time(s, len, &im->attr_topts, &us, &fmt) < 0 ||
-		    fmt == TF_OTHER || (c->tfmt && fmt != c->tfmt))
-			c->can_time = 0;
-		else
-			c->tfmt = fmt;
-	}
-}
-
-static int
-col_type(const struct acol *c)
-{
-	if (!c->seen)
-		return CT_STR;
-	if (c->can_int)
-		return CT_INT;
-	if (c->can_dec)
-		return CT_DEC;
-	if (c->can_bool)
-		return CT_BOOL;
-	if (c->can_time)
-		return CT_TIME;
-	return CT_STR;
-}
-
-static void
-col_to_vec(struct importer *im, struct acol *c, struct colvec *v)
-{
-	int type = col_type(c);
+	int tfmt, type = tinfer_type(&c->ti, &tfmt);
 
 	colvec_init(v, type);
-	v->tfmt = type == CT_TIME ? c->tfmt : 0;
+	v->tfmt = type == CT_TIME ? tfmt : 0;
 	for (size_t i = 0; i < c->n; i++) {
 		const char *s;
 		size_t len;
 		int64_t x = 0;
-		int fmt;
 
 		if (c->off[i] == NULL_OFF) {
 			colvec_push_null(v);
@@ -319,28 +325,12 @@ col_to_vec(struct importer *im, struct acol *c, struct colvec *v)
 		}
 		s = c->text.buf + c->off[i];
 		len = strlen(s);
-		switch (type) {
-		case CT_INT:
-			int_parse(s, len, &x);
-			colvec_push_int(v, x);
-			break;
-		case CT_DEC:
-			if (int_parse(s, len, &x) == 0)
-				x *= 16;
-			else
-				dec_parse(s, len, &x);
-			colvec_push_int(v, x);
-			break;
-		case CT_BOOL:
-			colvec_push_int(v, s[0] == 't');
-			break;
-		case CT_TIME:
-			norm_time(s, len, &im->attr_topts, &x, &fmt);
-			colvec_push_int(v, x);
-			break;
-		default:
+		if (type == CT_STR)
 			colvec_push_str(v, s, len);
-		}
+		else if (tinfer_value(&c->ti, type, s, len, &x) == 0)
+			colvec_push_int(v, x);
+		else
+			colvec_push_null(v);	/* not reached: every value was tested */
 	}
 }
 
@@ -424,7 +414,7 @@ flush_segment(struct importer *im)
 		/* a column seen only in rejected rows holds no value yet */
 		while (im->cols[k].n < im->nrows)
 			col_push(&im->cols[k], NULL, 0);
-		col_to_vec(im, &im->cols[k], &p->vecs[n]);
+		col_to_vec(&im->cols[k], &p->vecs[n]);
 		p->names[n] = xstrdup(im->cols[k].name);
 	}
 	for (size_t k = 0; k < n; k++) {
@@ -456,9 +446,7 @@ flush_segment(struct importer *im)
 
 		sb_reset(&c->text);
 		c->n = 0;
-		c->seen = 0;
-		c->can_int = c->can_dec = c->can_bool = c->can_time = 1;
-		c->tfmt = 0;
+		tinfer_init(&c->ti, c->input_name, im->o->decimal_comma, im->o->day_first);
 	}
 	im->nrows = 0;
 	im->text_bytes = 0;
@@ -538,6 +526,91 @@ progress(struct importer *im)
 	    (unsigned long long)im->stats->rows, (unsigned long long)im->stats->rejects, t - im->start);
 }
 
+int
+import_time_value(const char *s, size_t len)
+{
+	int64_t us;
+	int fmt;
+
+	trim(&s, &len);
+	return len >= 10 && s[0] >= '0' && s[0] <= '9' && s[4] == '-' &&
+	    norm_time(s, len, NULL, &us, &fmt) == 0;
+}
+
+/*
+ * An event file with no column named like a time: the first column
+ * whose value in the first row is an ISO 8601 time becomes the time.
+ */
+static void
+time_by_value(struct importer *im, const struct record *rec, const struct field **best)
+{
+	im->time_settled = 1;
+	if (im->kind != KIND_EVENT || best[ROLE_TIME] || im->o->map[ROLE_TIME])
+		return;
+	for (size_t k = 0; k < im->ncols; k++)
+		if (im->cols[k].role == ROLE_TIME)
+			return;
+	for (size_t i = 0; i < rec->nfields; i++) {
+		struct acol *c = &im->cols[im->fcol[i]];
+		const struct field *f = &rec->fields[i];
+
+		if (c->role < 0 && f->kind != FK_NUMBER && import_time_value(f->val, f->len)) {
+			c->role = ROLE_TIME;
+			c->rank = 90;
+			c->why = "values are times";
+			best[ROLE_TIME] = f;
+			return;
+		}
+	}
+}
+
+/* The ISO code in the row's first country column that has one, or NULL. */
+static const char *
+row_country(struct importer *im, const struct record *rec)
+{
+	for (size_t i = 0; i < rec->nfields; i++) {
+		const char *cc;
+
+		if (im->cols[im->fcol[i]].country && rec->fields[i].len &&
+		    (cc = country_iso2(rec->fields[i].val, rec->fields[i].len)) != NULL)
+			return cc;
+	}
+	return NULL;
+}
+
+/*
+ * Buffer one value as exporters should have written it: without the
+ * Excel apostrophe, a country as its ISO code.
+ */
+static void
+buffer_value(struct importer *im, struct acol *c, const struct field *f)
+{
+	const char *s = f->val, *cc;
+	size_t len = f->len;
+
+	if (f->kind == FK_TEXT || f->kind == FK_STRING) {
+		const char *t = s;
+		size_t tl = len;
+
+		trim(&t, &tl);
+		if (clean_apostrophe(&t, &tl)) {
+			s = t;
+			len = tl;
+		}
+		if (c->country && (cc = country_iso2(t, tl)) != NULL) {
+			s = cc;
+			len = 2;
+		}
+	}
+	if (!len) {
+		col_push(c, NULL, 0);
+		return;
+	}
+	col_push(c, s, len);
+	tinfer_add(&c->ti, s, len, f->kind);
+	im->text_bytes += len + 1;
+}
+
 /* Take one record: validate, then buffer.  -1 only on a fatal error. */
 static const int idrc[] = { RC_EMAIL, RC_PHONE, RC_CUSTOMER_ID, RC_ANONYMOUS_ID,
 	RC_LOYALTY_ID };
@@ -552,6 +625,7 @@ take_record(struct importer *im, const struct record *rec)
 	int bestrank[ROLE_COUNT];
 	int64_t t = 0;
 	int tfmt, have_time = 0;
+	const char *rowcc;
 
 	if (rec->nfields > im->fcap) {
 		im->fcap = rec->nfields * 2;
@@ -600,6 +674,8 @@ take_record(struct importer *im, const struct record *rec)
 			}
 		}
 	}
+	if (!im->time_settled)
+		time_by_value(im, rec, best);
 	if (best[ROLE_TIME]) {
 		const char *s = best[ROLE_TIME]->val;
 		size_t len = best[ROLE_TIME]->len;
@@ -616,19 +692,23 @@ take_record(struct importer *im, const struct record *rec)
 		return 0;
 	}
 	/* Identifiers, normalized; a person erased with suppression stays out. */
+	rowcc = row_country(im, rec);
 	for (int k = 0; k < 5; k++) {
 		const struct field *f = best[idrole[k]];
 		const char *s = f ? f->val : NULL;
 		size_t len = f ? f->len : 0;
 
-		if (f)
+		if (f) {
 			trim(&s, &len);
+			clean_apostrophe(&s, &len);
+		}
 		sb_reset(&im->idn[k]);
 		idok[k] = 0;
 		if (f && idrole[k] == ROLE_EMAIL)
 			idok[k] = norm_email(s, len, &im->idn[k]) == 0;
 		else if (f && idrole[k] == ROLE_PHONE)
-			idok[k] = norm_phone(s, len, im->o->default_country, &im->idn[k]) == 0;
+			idok[k] = norm_phone(s, len, rowcc ? rowcc : im->o->default_country,
+			    &im->idn[k]) == 0;
 		else if (f) {
 			sb_add(&im->idn[k], s, len);
 			idok[k] = len > 0;
@@ -664,9 +744,7 @@ take_record(struct importer *im, const struct record *rec)
 			col_push(c, NULL, 0);
 			continue;
 		}
-		col_push(c, f->val, f->len);
-		col_infer(im, c, f->val, f->len, f->kind);
-		im->text_bytes += f->len + 1;
+		buffer_value(im, c, f);
 	}
 	for (size_t k = 0; k < im->ncols; k++) {
 		struct acol *c = &im->cols[k];
@@ -717,6 +795,41 @@ take_record(struct importer *im, const struct record *rec)
 	return 0;
 }
 
+int
+import_kind(const struct import_opts *o, int format, const char *const *names, size_t n)
+{
+	int rank;
+
+	if (o->kind != KIND_AUTO)
+		return o->kind;
+	if (o->event_name || o->map[ROLE_EVENT] || format == FORMAT_JSONL)
+		return KIND_EVENT;
+	for (size_t i = 0; i < n; i++)
+		if (role_guess(names[i], 0, &rank) == ROLE_EVENT)
+			return KIND_EVENT;
+	return KIND_PERSON;
+}
+
+/* "role\tcolumn\twhy\n" for each column that fills a role, by role and rank. */
+static char *
+describe_roles(const struct importer *im)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	for (int r = 0; r < ROLE_COUNT; r++) {
+		for (int rank = -1; rank <= 99; rank++) {
+			for (size_t k = 0; k < im->ncols; k++) {
+				const struct acol *c = &im->cols[k];
+
+				if (c->role == r && c->rank == rank)
+					sb_addf(&sb, "%s\t%s\t%s\n", role_name(r), c->input_name,
+					    c->why ? c->why : "name");
+			}
+		}
+	}
+	return sb.len ? sb_detach(&sb, NULL) : NULL;
+}
+
 /* Message ids already in the store, hashed, so replays are skipped. */
 static int
 load_message_ids(struct importer *im)
@@ -751,8 +864,8 @@ load_message_ids(struct importer *im)
 	return 0;
 }
 
-static int
-detect_format(const struct import_opts *o, struct input *in)
+int
+import_format(const struct import_opts *o, struct input *in)
 {
 	const char *name = input_name(in);
 	size_t len = strlen(name);
@@ -861,19 +974,21 @@ import_run(struct store *st, struct input *in, const struct import_opts *o,
 	im.batch = store_new_id(st);
 	stats->batch = im.batch;
 	im.role_topts.tz = o->timezone;
-	im.role_topts.day_first = o->day_first;
+	im.role_topts.day_first = o->day_first > 0;
 	im.role_topts.allow_epoch = 1;
-	im.attr_topts.day_first = o->day_first;
+	im.attr_topts.day_first = o->day_first > 0;
 	for (int k = 0; k < RC_COUNT; k++)
 		colvec_init(&im.rc[k], rc_types[k]);
 	im.rejects_path = rejects_path_for(o, st, in, im.batch);
 
-	format = detect_format(o, in);
+	format = import_format(o, in);
 	im.json = format == FORMAT_JSONL;
 	if (format == FORMAT_CSV) {
 		struct csvin_opts co = { 0 };
 
-		co.delim = o->delimiter ? o->delimiter : ',';
+		co.delim = o->delimiter;
+		co.sniff = 1;
+		co.encoding = o->encoding;
 		co.header = !o->no_header;
 		co.columns = (const char *const *)o->columns;
 		co.ncolumns = o->ncolumns;
@@ -885,22 +1000,13 @@ import_run(struct store *st, struct input *in, const struct import_opts *o,
 		if (!json)
 			goto out;
 	}
-	im.kind = o->kind;
-	if (im.kind == KIND_AUTO) {
-		im.kind = KIND_PERSON;
-		if (o->event_name || o->map[ROLE_EVENT] || format == FORMAT_JSONL)
-			im.kind = KIND_EVENT;
-		if (csv) {
-			size_t n;
-			const char *const *names = csvin_columns(csv, &n);
+	if (csv) {
+		size_t n;
+		const char *const *names = csvin_columns(csv, &n);
 
-			for (size_t i = 0; i < n; i++) {
-				int rank;
-
-				if (role_guess(names[i], 0, &rank) == ROLE_EVENT)
-					im.kind = KIND_EVENT;
-			}
-		}
+		im.kind = import_kind(o, format, names, n);
+	} else {
+		im.kind = import_kind(o, format, NULL, 0);
 	}
 	if (load_message_ids(&im) < 0 || suppress_load(st, &im.sup) < 0)
 		goto out;
@@ -1018,6 +1124,7 @@ import_run(struct store *st, struct input *in, const struct import_opts *o,
 		goto out;
 	}
 	stats->segments = im.nsegs;
+	stats->roles = describe_roles(&im);
 	rc = IMPORT_OK;
 	for (size_t i = 0; i < im.nsegs; i++)
 		free(im.segfiles[i]);
@@ -1121,9 +1228,25 @@ import_set_option(struct import_opts *o, const char *key, const char *val)
 		if (strcmp(val, "yes") == 0 || strcmp(val, "true") == 0)
 			o->day_first = 1;
 		else if (strcmp(val, "no") == 0 || strcmp(val, "false") == 0)
-			o->day_first = 0;
+			o->day_first = -1;	/* month first */
 		else
 			return cdp_seterr("day-first must be yes or no, not '%s'", val);
+	} else if (strcmp(key, "decimal-comma") == 0 || strcmp(key, "decimal_comma") == 0) {
+		if (strcmp(val, "yes") == 0 || strcmp(val, "true") == 0)
+			o->decimal_comma = 1;
+		else if (strcmp(val, "no") == 0 || strcmp(val, "false") == 0)
+			o->decimal_comma = 2;	/* decimal point */
+		else
+			return cdp_seterr("decimal-comma must be yes or no, not '%s'", val);
+	} else if (strcmp(key, "encoding") == 0) {
+		iconv_t cd;
+
+		if (strcasecmp(val, "utf-8") != 0 && strcasecmp(val, "utf8") != 0) {
+			if ((cd = iconv_open("UTF-8", val)) == (iconv_t)-1)
+				return cdp_seterr("unknown encoding '%s' (try windows-1252, latin1 or utf-8)", val);
+			iconv_close(cd);
+		}
+		set_str(&o->encoding, val);
 	} else if (strcmp(key, "dedupe-key") == 0 || strcmp(key, "dedupe_key") == 0) {
 		set_str(&o->dedupe_key, val);
 	} else if (strcmp(key, "header") == 0) {
@@ -1187,6 +1310,7 @@ import_opts_free(struct import_opts *o)
 	free(o->default_country);
 	free(o->timezone);
 	free(o->dedupe_key);
+	free(o->encoding);
 	free(o->rejects_path);
 	memset(o, 0, sizeof *o);
 }
