@@ -211,6 +211,8 @@ struct acol {
 	int role, rank;		/* role it may fill, -1 for none */
 	const char *why;	/* what gave it the role */
 	int country;		/* holds country names or codes */
+	char cc_text[24];	/* the last value looked up, and its code */
+	const char *cc_code;
 	struct strbuf text;
 	uint32_t *off;		/* per row: offset into text, or NULL_OFF */
 	size_t n, cap;
@@ -564,6 +566,22 @@ time_by_value(struct importer *im, const struct record *rec, const struct field 
 	}
 }
 
+/* A country column's value as its ISO code, or NULL; rows repeat values. */
+static const char *
+col_country(struct acol *c, const char *s, size_t len)
+{
+	if (len < sizeof c->cc_text && memcmp(c->cc_text, s, len) == 0 && !c->cc_text[len])
+		return c->cc_code;
+	c->cc_code = country_iso2(s, len);
+	if (len < sizeof c->cc_text) {
+		memcpy(c->cc_text, s, len);
+		c->cc_text[len] = '\0';
+	} else {
+		c->cc_text[0] = '\0';
+	}
+	return c->cc_code;
+}
+
 /* The ISO code in the row's first country column that has one, or NULL. */
 static const char *
 row_country(struct importer *im, const struct record *rec)
@@ -571,8 +589,10 @@ row_country(struct importer *im, const struct record *rec)
 	for (size_t i = 0; i < rec->nfields; i++) {
 		const char *cc;
 
-		if (im->cols[im->fcol[i]].country && rec->fields[i].len &&
-		    (cc = country_iso2(rec->fields[i].val, rec->fields[i].len)) != NULL)
+		struct acol *c = &im->cols[im->fcol[i]];
+
+		if (c->country && rec->fields[i].len &&
+		    (cc = col_country(c, rec->fields[i].val, rec->fields[i].len)) != NULL)
 			return cc;
 	}
 	return NULL;
@@ -597,7 +617,7 @@ buffer_value(struct importer *im, struct acol *c, const struct field *f)
 			s = t;
 			len = tl;
 		}
-		if (c->country && (cc = country_iso2(t, tl)) != NULL) {
+		if (c->country && (cc = col_country(c, t, tl)) != NULL) {
 			s = cc;
 			len = 2;
 		}
