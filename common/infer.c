@@ -567,6 +567,8 @@ tinfer_add(struct tinfer *t, const char *s, size_t len, int kind)
 	case FK_STRING:
 		t->json = 1;
 		t->can_int = t->can_dot = t->can_comma = t->can_bool = t->all01 = 0;
+		note_sample(t->not_num, sizeof t->not_num, s, len);
+		note_sample(t->not_bool, sizeof t->not_bool, s, len);
 		add_time(t, s, len);
 		return;
 	}
@@ -656,7 +658,7 @@ majority(const struct tinfer *t, uint64_t *k, const char **sample)
 		*k = t->nbool;
 		*sample = t->not_bool;
 	}
-	if (*k * 2 < t->n || !*sample)
+	if (*k * 2 < t->n || !*sample || !**sample)
 		return NULL;
 	return *sample == t->not_num ? "numbers" : *sample == t->not_time ? "times" : "yes/no values";
 }
