@@ -44,6 +44,7 @@ fold_key(const char *s, size_t len, char *out, size_t cap)
 	    "nnnnnnn  oooooo  rrrrrrsssssssstttt  uuuuuuuuuuuuwwyyyzzzzzzs";
 	size_t k = 0;
 
+	_Static_assert(sizeof latin1 == 65 && sizeof ext_a == 129, "one letter per code point");
 	for (size_t i = 0; i < len && k + 2 < cap; i++) {
 		unsigned char c = (unsigned char)s[i], d;
 		char f = ' ';
@@ -286,6 +287,24 @@ skip_blanks(const char **p, const char *e)
 		*p += k;
 }
 
+/* Drop the blanks (as blank_at knows them) that end [p, *e). */
+static void
+trim_blanks_end(const char *p, const char **e)
+{
+	for (;;) {
+		const unsigned char *q = (const unsigned char *)*e;
+
+		if (*e > p && (q[-1] == ' ' || q[-1] == '\t'))
+			*e -= 1;
+		else if (*e - p >= 2 && q[-2] == 0xc2 && q[-1] == 0xa0)
+			*e -= 2;
+		else if (*e - p >= 3 && q[-3] == 0xe2 && q[-2] == 0x80 && (q[-1] == 0xaf || q[-1] == 0x89))
+			*e -= 3;
+		else
+			return;
+	}
+}
+
 /* A currency at *p (prefix) or ending at *e (suffix); its code or 0. */
 static uint32_t
 currency_prefix(const char **p, const char *e)
@@ -394,14 +413,8 @@ parse_amount(const char *s, size_t len, int style, int64_t *out, uint32_t *cur, 
 		neg = 1;
 		p++;
 	}
-	if (!*cur && (*cur = currency_suffix(p, &e)) != 0) {
-		while (e > p && blank_at(e - 1, e + 1) == 1 && e[-1] == ' ')
-			e--;
-		if (e - p >= 2 && (unsigned char)e[-2] == 0xc2 && (unsigned char)e[-1] == 0xa0)
-			e -= 2;
-		if (e - p >= 3 && (unsigned char)e[-3] == 0xe2 && (unsigned char)e[-2] == 0x80)
-			e -= 3;
-	}
+	if (!*cur && (*cur = currency_suffix(p, &e)) != 0)
+		trim_blanks_end(p, &e);
 	if (*cur)
 		*flags |= AMT_CURRENCY;
 	if (amount_digits(p, e, style, *cur != 0, &m, &scale, flags) < 0)
@@ -451,7 +464,12 @@ value_time(struct tinfer *t, const char *s, size_t len, int *fmt)
 	if (len < 8 || k == len)
 		return 0;
 	if ((k == 1 || k == 2) && s[k] == '/') {
-		int a = atoi(s), b = atoi(s + k + 1);
+		int a = s[0] - '0', b = 0;
+
+		if (k == 2)
+			a = a * 10 + s[1] - '0';
+		for (size_t i = k + 1; i < len && i < k + 3 && digit((unsigned char)s[i]); i++)
+			b = b * 10 + s[i] - '0';
 
 		if (a > 12)
 			t->day_ev = 1;
