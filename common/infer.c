@@ -338,6 +338,8 @@ currency_suffix(const char *p, const char **e)
 	return 0;
 }
 
+#define AMOUNT_DIGITS 17
+
 /* Digits of a number with grouping and fraction, as the whole of [p, e). */
 static int
 amount_digits(const char *p, const char *e, int style, int blank_groups, int64_t *m,
@@ -349,9 +351,11 @@ amount_digits(const char *p, const char *e, int style, int blank_groups, int64_t
 
 	*m = 0;
 	*scale = 0;
+	/* at most AMOUNT_DIGITS digits in all: *m * 16 stays in an int64 */
 	while (p < e && digit((unsigned char)*p)) {
+		if (++ndig > AMOUNT_DIGITS)
+			return -1;
 		*m = *m * 10 + (*p++ - '0');
-		ndig++;
 	}
 	k1 = ndig;
 	if (k1 == 0)
@@ -367,11 +371,10 @@ amount_digits(const char *p, const char *e, int style, int blank_groups, int64_t
 		    !digit((unsigned char)p[g + 1]) || !digit((unsigned char)p[g + 2]) ||
 		    (p + g + 3 < e && digit((unsigned char)p[g + 3])))
 			break;
-		if (k1 > 3 || *first == '0')
+		if (k1 > 3 || *first == '0' || (ndig += 3) > AMOUNT_DIGITS)
 			return -1;
 		for (int i = 0; i < 3; i++)
 			*m = *m * 10 + (p[g + i] - '0');
-		ndig += 3;
 		p += g + 3;
 		*flags |= AMT_GROUPED;
 	}
@@ -380,15 +383,16 @@ amount_digits(const char *p, const char *e, int style, int blank_groups, int64_t
 	if (p < e && *p == dec) {
 		p++;
 		while (p < e && digit((unsigned char)*p)) {
+			if (++ndig > AMOUNT_DIGITS)
+				return -1;
 			*m = *m * 10 + (*p++ - '0');
-			ndig++;
 			(*scale)++;
 		}
 		if (*scale == 0 || *scale > 15)
 			return -1;
 		*flags |= AMT_FRACTION;
 	}
-	return p == e && ndig <= 17 ? 0 : -1;
+	return p == e ? 0 : -1;
 }
 
 int
