@@ -223,7 +223,8 @@ count_shared(struct icol *c)
 {
 	size_t i = 0;
 
-	qsort(c->pairs, c->npairs, sizeof *c->pairs, pair_cmp);
+	if (c->npairs)
+		qsort(c->pairs, c->npairs, sizeof *c->pairs, pair_cmp);
 	while (i < c->npairs) {
 		size_t j = i;
 		uint64_t emails = 0;
