@@ -74,7 +74,7 @@ struct import_stats {
 	double seconds;
 	char *rejects_file;		/* where rejected rows went, if any */
 	uint64_t batch;
-	char *roles;			/* "role\tcolumn\twhy\n" per role column */
+	char *roles;			/* "role\tcolumn\twhy\n" per role column; caller frees */
 };
 
 enum {
