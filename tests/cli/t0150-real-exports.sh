@@ -210,6 +210,24 @@ test_mailchimp_times() {
 	cdp-store dump --format jsonl | jq -e '._time == "2024-01-05T10:11:12Z"'
 }
 
+test_pos_device_id() {
+	printf 'Receipt,Time,Email,Device ID,Total\n' > pos.csv
+	for i in 1 2 3 4 5; do
+		echo "R$i,2024-05-0${i}T10:00:00Z,p$i@example.com,POS-7,1$i.00" >> pos.csv
+	done
+	cdp-import -q --event purchase pos.csv
+	cdp-store dump --format jsonl > out.jsonl
+	jq -e -s 'length == 5 and all(.[]; ._anonymous_id == null and .["Device ID"] == "POS-7")' out.jsonl
+	cdp-import --inspect --event purchase pos.csv > out.txt
+	grep -Eq '^Device ID +- +string' out.txt
+	grep -q '^warning: Device ID: 1 value is shared by 3 or more different e-mail addresses (up to 5)' out.txt
+	grep -q "^note: Device ID: no role: a device or terminal id, shared by many people" out.txt
+	# the user can still say it names one person's device
+	cdp-import --inspect --event purchase --map anonymous_id='Device ID' pos.csv > out2.txt
+	grep -Eq '^Device ID +anonymous_id \(--map\)' out2.txt
+	grep -q 'as an identifier it would join those people into one profile' out2.txt
+}
+
 check "import: a Shopify customers export: ids without the apostrophe, booleans, amounts, row country for phones" test_shopify_customers
 check "import: a Windows-1252 file fails with a hint to --encoding" test_till_needs_encoding_hint
 check "import: a German Excel till file: encoding, semicolons, euro amounts, day-first dates, ja/nein" test_till_german_excel
@@ -224,4 +242,5 @@ check "import: 1,234 stays text unless the column or --decimal-comma decides" te
 check "import: day-first dates detected when the column decides, else kept as text" test_day_first_dates
 check "import: the delimiter is sniffed, and a wrong one is named" test_delimiter_sniffed
 check "import: Mailchimp's OPTIN_TIME before LAST_CHANGED as the time" test_mailchimp_times
+check "import: a POS Device ID shared by five people is no anonymous id" test_pos_device_id
 done_testing
