@@ -13,12 +13,19 @@ MANDIR  ?= $(PREFIX)/share/man
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Icommon
-LDLIBS  += -lcsv -lyajl -lnettle -ldeflate -lz -lm -lpthread
+CXX     ?= c++
+CXXFLAGS ?= -O2 -g
+CXXFLAGS += -std=c++17 -Wall -Wextra -Icommon
+LDLIBS  += -lcsv -lyajl -lnettle -ldeflate -lz -lphonenumber -lstdc++ -lm -lpthread
 SCALE   ?= 10000
 
 PROGS   := $(patsubst cmd/%.c,%,$(wildcard cmd/*.c))
 LIBSRC  := $(wildcard common/*.c)
 LIBOBJ  := $(LIBSRC:.c=.o)
+# The programs that normalize new phone numbers take libphonenumber
+# (common/phone.cc); --as-needed keeps it out of the others.
+PHONE_PROGS := cdp-import cdp-forget cdp-export
+LDFLAGS += -Wl,--as-needed
 UNITSRC := $(wildcard tests/unit/test_*.c)
 UNITS   := $(UNITSRC:.c=)
 MANS    := $(wildcard man/*.[1-8])
@@ -35,10 +42,15 @@ common/libcdp.a: $(LIBOBJ)
 	rm -f $@
 	ar rcs $@ $(LIBOBJ)
 
-$(LIBOBJ): common/*.h $(DEPS_OK)
+$(LIBOBJ) common/phone.o: common/*.h $(DEPS_OK)
 
-$(PROGS): %: cmd/%.c common/libcdp.a common/*.h
-	$(CC) $(CFLAGS) -o $@ $< common/libcdp.a $(LDFLAGS) $(LDLIBS)
+# libphonenumber is C++: common/phone.cc wraps it for normalize.c.
+common/phone.o: common/phone.cc
+	$(CXX) $(CXXFLAGS) -c -o $@ $<
+
+$(PROGS): %: cmd/%.c common/libcdp.a common/phone.o common/*.h
+	$(CC) $(CFLAGS) -o $@ $< $(if $(filter $@,$(PHONE_PROGS)),common/phone.o) common/libcdp.a \
+	    $(LDFLAGS) $(LDLIBS)
 
 tests/unit/test_%: tests/unit/test_%.c common/libcdp.a common/*.h tests/unit/t.h
 	$(CC) $(CFLAGS) -o $@ $< common/libcdp.a $(LDFLAGS) $(LDLIBS)

@@ -20,13 +20,16 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: cdp-import [-fqS] [-s store] [--source name] [--kind person|event]\n"
+	    "usage: cdp-import [-fqSv] [-s store] [--source name] [--kind person|event]\n"
 	    "                  [--event name] [--format csv|jsonl] [--delimiter c]\n"
-	    "                  [--no-header] [--columns list] [--map role=column]...\n"
-	    "                  [--mapping file] [--preset name | list] [--set column=value]...\n"
+	    "                  [--encoding name] [--no-header] [--columns list]\n"
+	    "                  [--map role=column]... [--mapping file]\n"
+	    "                  [--preset name | list] [--set column=value]...\n"
 	    "                  [--default-country cc] [--timezone tz]\n"
-	    "                  [--day-first] [--dedupe-key column] [--rejects file]\n"
-	    "                  [--wait seconds | --no-wait] [file ...]\n");
+	    "                  [--day-first | --month-first] [--decimal-comma]\n"
+	    "                  [--dedupe-key column] [--rejects file]\n"
+	    "                  [--wait seconds | --no-wait] [file ...]\n"
+	    "       cdp-import --inspect [options] file ...\n");
 	exit(CDP_EXIT_USAGE);
 }
 
@@ -40,7 +43,9 @@ help(void)
 	    "      --kind person|event  what a row describes (detected when obvious)\n"
 	    "      --event NAME         every row is an event of this name\n"
 	    "      --format csv|jsonl   input format (detected from name or first byte)\n"
-	    "      --delimiter C        CSV field delimiter: a character, tab or semicolon\n"
+	    "      --delimiter C        CSV field delimiter: a character, tab, semicolon,\n"
+	    "                           comma or pipe (default: , ; tab or | as sniffed)\n"
+	    "      --encoding NAME      the input's encoding: windows-1252, latin1, utf-8...\n"
 	    "      --no-header          the CSV has no header row; name columns with --columns\n"
 	    "      --columns LIST       comma-separated column names for --no-header\n"
 	    "      --map ROLE=COLUMN    use COLUMN for ROLE: email, phone, customer_id,\n"
@@ -52,6 +57,10 @@ help(void)
 	    "      --default-country CC country of national phone numbers (e.g. DE)\n"
 	    "      --timezone TZ        zone of times written without one (default UTC)\n"
 	    "      --day-first          03/04/2024 is 3 April\n"
+	    "      --month-first        03/04/2024 is 4 March\n"
+	    "      --decimal-comma      1,234 is one and a bit, not a thousand and more\n"
+	    "      --inspect            show what an import would do with each column;\n"
+	    "                           import nothing (no store needed)\n"
 	    "      --dedupe-key COLUMN  skip events whose COLUMN value is already stored\n"
 	    "      --rejects FILE       write rejected rows here (default FILE.rejects.csv)\n"
 	    "  -S, --strict             any rejected row fails the whole batch\n"
@@ -59,6 +68,7 @@ help(void)
 	    "      --wait SECONDS       wait at most this long for the store lock\n"
 	    "      --no-wait            fail at once if another writer holds the lock\n"
 	    "  -q, --quiet              no summary line\n"
+	    "  -v, --verbose            also list which column plays which role\n"
 	    "      --help, --version\n\n"
 	    "Exit status: 0 done, 1 done with rejected rows, 2 failed (nothing changed),\n"
 	    "3 already imported, 4 store damaged, 64 usage, 75 store locked.\n");
@@ -68,7 +78,8 @@ help(void)
 
 enum { OPT_SOURCE = 256, OPT_KIND, OPT_EVENT, OPT_FORMAT, OPT_DELIM, OPT_NOHEADER,
 	OPT_COLUMNS, OPT_MAP, OPT_MAPPING, OPT_COUNTRY, OPT_TZ, OPT_DAYFIRST, OPT_DEDUPE,
-	OPT_REJECTS, OPT_WAIT, OPT_NOWAIT, OPT_PRESET, OPT_SET, OPT_HELP, OPT_VERSION };
+	OPT_REJECTS, OPT_WAIT, OPT_NOWAIT, OPT_PRESET, OPT_SET, OPT_HELP, OPT_VERSION, OPT_ENCODING,
+	OPT_MONTHFIRST, OPT_DECCOMMA, OPT_INSPECT };
 
 static const struct option longopts[] = {
 	{ "store", required_argument, NULL, 's' },
@@ -86,6 +97,11 @@ static const struct option longopts[] = {
 	{ "default-country", required_argument, NULL, OPT_COUNTRY },
 	{ "timezone", required_argument, NULL, OPT_TZ },
 	{ "day-first", no_argument, NULL, OPT_DAYFIRST },
+	{ "month-first", no_argument, NULL, OPT_MONTHFIRST },
+	{ "decimal-comma", no_argument, NULL, OPT_DECCOMMA },
+	{ "encoding", required_argument, NULL, OPT_ENCODING },
+	{ "inspect", no_argument, NULL, OPT_INSPECT },
+	{ "verbose", no_argument, NULL, 'v' },
 	{ "dedupe-key", required_argument, NULL, OPT_DEDUPE },
 	{ "rejects", required_argument, NULL, OPT_REJECTS },
 	{ "strict", no_argument, NULL, 'S' },
@@ -213,13 +229,57 @@ worse(int a, int b)
 	return rank[b] > rank[a] ? b : a;
 }
 
+/* -v: "cdp-import: crm.csv: email <- Email (name)", one line per role column. */
+static void
+print_roles(const char *name, const char *roles)
+{
+	const char *p = roles;
+
+	if (!roles) {
+		fprintf(stderr, "%s: %s: no column plays a role\n", cdp_progname(), name);
+		return;
+	}
+	while (*p) {
+		const char *t1 = strchr(p, '\t'), *t2 = t1 ? strchr(t1 + 1, '\t') : NULL;
+		const char *nl = t2 ? strchr(t2 + 1, '\n') : NULL;
+
+		if (!nl)
+			break;
+		fprintf(stderr, "%s: %s: %.*s <- %.*s (%.*s)\n", cdp_progname(), name,
+		    (int)(t1 - p), p, (int)(t2 - t1 - 1), t1 + 1, (int)(nl - t2 - 1), t2 + 1);
+		p = nl + 1;
+	}
+}
+
+/* --inspect: a report per file on stdout; the store is not touched. */
+static int
+inspect_files(struct import_opts *o, char **files)
+{
+	int status = CDP_EXIT_OK;
+
+	for (int i = 0; files[i] && !cdp_interrupted; i++) {
+		struct input *in = input_open(files[i]);
+
+		if (i > 0)
+			putchar('\n');
+		if (!in || import_inspect(in, o, stdout) < 0) {
+			cdp_warn("%s", cdp_err());
+			status = CDP_EXIT_FAIL;
+		}
+		input_close(in);
+	}
+	import_opts_free(o);
+	cdp_close_stdout();
+	return cdp_interrupted ? CDP_EXIT_FAIL : status;
+}
+
 int
 main(int argc, char *argv[])
 {
 	struct import_opts o = { 0 };
 	struct store_opts so = { 1, 1, -1 };
 	const char *storedir = NULL;
-	int quiet = 0, ch, status = CDP_EXIT_OK, locked, committed = 0;
+	int quiet = 0, verbose = 0, inspect = 0, ch, status = CDP_EXIT_OK, locked, committed = 0;
 	struct fresh fresh;
 	struct store *st;
 	char *stdin_only[] = { "-", NULL };
@@ -229,7 +289,7 @@ main(int argc, char *argv[])
 	/* Presets and mapping files first, in order, so options on the
 	 * command line override them. */
 	opterr = 0;
-	while ((ch = getopt_long(argc, argv, "fqSs:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "fqSs:v", longopts, NULL)) != -1) {
 		if (ch == OPT_PRESET && strcmp(optarg, "list") == 0) {
 			import_list_presets(stdout);
 			cdp_close_stdout();
@@ -241,7 +301,7 @@ main(int argc, char *argv[])
 	}
 	opterr = 1;
 	optind = 0;
-	while ((ch = getopt_long(argc, argv, "fqSs:", longopts, NULL)) != -1) {
+	while ((ch = getopt_long(argc, argv, "fqSs:v", longopts, NULL)) != -1) {
 		switch (ch) {
 		case 's':
 			storedir = optarg;
@@ -306,6 +366,21 @@ main(int argc, char *argv[])
 		case OPT_DAYFIRST:
 			o.day_first = 1;
 			break;
+		case OPT_MONTHFIRST:
+			o.day_first = -1;
+			break;
+		case OPT_DECCOMMA:
+			o.decimal_comma = 1;
+			break;
+		case OPT_ENCODING:
+			set_or_die(&o, "encoding", optarg);
+			break;
+		case OPT_INSPECT:
+			inspect = 1;
+			break;
+		case 'v':
+			verbose = 1;
+			break;
 		case OPT_DEDUPE:
 			set_or_die(&o, "dedupe-key", optarg);
 			break;
@@ -344,12 +419,14 @@ main(int argc, char *argv[])
 	if (o.no_header && o.ncolumns == 0)
 		cdp_die(CDP_EXIT_USAGE, "--no-header needs --columns to name the columns");
 	for (int i = 0; files[i]; i++)
-		if (strcmp(files[i], "-") == 0 && !o.source)
+		if (strcmp(files[i], "-") == 0 && !o.source && !inspect)
 			cdp_die(CDP_EXIT_USAGE, "reading stdin needs --source to name the data");
 	if (o.rejects_path && argc > 1)
 		cdp_die(CDP_EXIT_USAGE, "--rejects takes one input file at a time");
 
 	cdp_catch_signals();
+	if (inspect)
+		return inspect_files(&o, files);
 	o.progress = !quiet && isatty(STDERR_FILENO);
 	fresh_probe(store_default_dir(storedir), &fresh);
 	st = store_open(store_default_dir(storedir), &so, &locked);
@@ -402,6 +479,8 @@ main(int argc, char *argv[])
 				fprintf(stderr, ", %s in %.2f s, %.0f rows/s\n", size, stats.seconds,
 				    stats.seconds > 0 ? stats.rows / stats.seconds : 0.0);
 			}
+			if (verbose)
+				print_roles(input_name(in), stats.roles);
 			status = worse(status, stats.rejects ? CDP_EXIT_PARTIAL : CDP_EXIT_OK);
 		} else if (r == IMPORT_DUPLICATE) {
 			cdp_warn("%s", cdp_err());
@@ -422,6 +501,7 @@ main(int argc, char *argv[])
 		}
 		free(stats.rejects_file);
 		free(stats.unsynced);
+		free(stats.roles);
 		free(source);
 		input_close(in);
 	}

@@ -37,10 +37,13 @@
  * end the line with it.
  */
 #include <csv.h>
+#include <errno.h>
+#include <iconv.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "csvin.h"
 #include "util.h"
@@ -62,6 +65,7 @@ enum {
 	REC_REJECT,
 	REC_SKIP,	/* blank: nothing but spaces */
 	REC_RETRY,	/* multi-line and failed: take its first line alone */
+	REC_FATAL = READ_FATAL,	/* not UTF-8: the whole input is, most likely */
 };
 
 /* What libcsv made of one record. */
@@ -115,13 +119,24 @@ struct csvin {
 	struct field *fields;
 
 	struct strbuf over;	/* head of a record too long to keep */
-	char reason[96];
+	char reason[160];
 	char field_reason[64], record_reason[64];
 
 	char **names;
 	size_t ncols;
 	struct arena names_arena;
+
+	/* --encoding: bytes read go through iconv into buf */
+	iconv_t cd;
+	int conv, enc_given, seen_utf8;
+	const char *encoding;
+	struct strbuf rawin;		/* read, not yet converted */
+	uint64_t rawoff;		/* input offset of rawin's first byte */
+	size_t hdr_split[4];		/* header fields with each of cand_delims */
 };
+
+/* The delimiters sniffed, in order of preference on a tie. */
+static const char cand_delims[4] = { ',', ';', '\t', '|' };
 
 /*
  * With a tab (or space) delimiter, that byte must never be trimmed as
@@ -227,8 +242,46 @@ utf8_ok(const char *p, size_t n)
 	}
 	for (; i < n; i++)
 		if (s[i] & 0x80)
-			return utf8_valid(s + i, n - i);
+			return utf8_valid(s + i, n - i) ? 2 : 0;
 	return 1;
+}
+
+/* The first byte of p that starts no valid UTF-8 sequence. */
+static unsigned char
+first_bad_byte(const char *p, size_t n)
+{
+	const unsigned char *s = (const unsigned char *)p;
+
+	for (size_t i = 0; i < n; i++) {
+		size_t k = s[i] < 0x80 ? 1 : s[i] < 0xe0 ? 2 : s[i] < 0xf0 ? 3 : 4;
+
+		if (s[i] < 0x80)
+			continue;
+		if (i + k > n || !utf8_valid(s + i, k))
+			return s[i];
+		i += k - 1;
+	}
+	return 0;
+}
+
+/*
+ * Input that is not UTF-8 from its first non-ASCII byte on is another
+ * encoding, not a damaged row: fail with a hint instead of rejecting
+ * every row that has an accent.
+ */
+static int
+not_utf8(struct csvin *r, unsigned long line, const char *p, size_t len)
+{
+	const unsigned char *b = (const unsigned char *)r->buf;
+
+	if (r->enc_given || r->seen_utf8)
+		return 0;
+	if (r->end >= 2 && ((b[0] == 0xff && b[1] == 0xfe) || (b[0] == 0xfe && b[1] == 0xff)) &&
+	    line == 1)
+		return cdp_seterr("%s:1: not UTF-8 but UTF-16 (byte order mark); try --encoding utf-16",
+		    input_name(r->in));
+	return cdp_seterr("%s:%lu: not UTF-8 (byte 0x%02x); try --encoding windows-1252",
+	    input_name(r->in), line, first_bad_byte(p, len));
 }
 
 static unsigned long
@@ -320,6 +373,43 @@ eol_judge(struct csvin *r, size_t from)
 			*p++ = '\n';
 }
 
+/*
+ * Up to cap bytes of the input converted to UTF-8 by iconv.  A
+ * character split between two reads waits in rawin for the rest.
+ */
+static ssize_t
+read_converted(struct csvin *r, char *out, size_t cap)
+{
+	for (;;) {
+		char *ip, *op = out;
+		size_t il, ol = cap, rc;
+		ssize_t n;
+
+		sb_grow(&r->rawin, CSVIN_CHUNK / 4);
+		n = input_read(r->in, r->rawin.buf + r->rawin.len, CSVIN_CHUNK / 4);
+		if (n < 0)
+			return -1;
+		r->rawin.len += (size_t)n;
+		if (n == 0 && r->rawin.len == 0)
+			return 0;
+		ip = r->rawin.buf;
+		il = r->rawin.len;
+		rc = iconv(r->cd, &ip, &il, &op, &ol);
+		if (rc == (size_t)-1 && errno == EILSEQ)
+			return cdp_seterr("%s: byte 0x%02x at offset %llu is not %s", input_name(r->in),
+			    (unsigned char)*ip, (unsigned long long)(r->rawoff + (size_t)(ip - r->rawin.buf)),
+			    r->encoding);
+		r->rawoff += (size_t)(ip - r->rawin.buf);
+		memmove(r->rawin.buf, ip, il);
+		r->rawin.len = il;
+		if (op > out)
+			return op - out;
+		if (n == 0)
+			return cdp_seterr("%s: input ends inside a %s character", input_name(r->in),
+			    r->encoding);
+	}
+}
+
 /* Read one more chunk after the unconsumed bytes: count, 0 at end, -1. */
 static ssize_t
 fill(struct csvin *r)
@@ -342,7 +432,10 @@ fill(struct csvin *r)
 		r->buf = xrealloc(r->buf, want);
 		r->cap = want;
 	}
-	n = input_read(r->in, r->buf + r->end, CSVIN_CHUNK);
+	if (r->conv)
+		n = read_converted(r, r->buf + r->end, CSVIN_CHUNK);
+	else
+		n = input_read(r->in, r->buf + r->end, CSVIN_CHUNK);
 	if (n < 0)
 		return -1;
 	if (n == 0)
@@ -397,6 +490,29 @@ consume(struct csvin *r, size_t at, unsigned long lines)
 }
 
 /*
+ * "expected 3 fields, found 1", and when the header splits into more
+ * fields with another delimiter, which one.
+ */
+static void
+field_count_reason(struct csvin *r)
+{
+	static const char *const words[4] = { "comma", "semicolon", "tab", "pipe" };
+	int best = -1;
+
+	for (int k = 0; k < 4; k++)
+		if (cand_delims[k] != (char)r->delim && r->hdr_split[k] > r->ncols &&
+		    (best < 0 || r->hdr_split[k] > r->hdr_split[best]))
+			best = k;
+	if (best < 0)
+		snprintf(r->reason, sizeof r->reason, "expected %zu fields, found %zu",
+		    r->ncols, r->nfields);
+	else
+		snprintf(r->reason, sizeof r->reason, "expected %zu fields, found %zu "
+		    "(is the delimiter a %s? try --delimiter %s)", r->ncols, r->nfields,
+		    words[best], words[best]);
+}
+
+/*
  * Parse buf[beg, beg+len) as one record and judge it.  multi: it spans
  * several physical lines and may be retried line by line.  open: input
  * ended inside its quotes.
@@ -406,7 +522,7 @@ judge(struct csvin *r, size_t beg, size_t len, int multi, int open,
     struct record *rec, const char **reason)
 {
 	const char *p = r->buf + beg;
-	int st, badcount;
+	int st, badcount, utf8 = 1;
 
 	rec->raw = p;
 	rec->rawlen = len;
@@ -430,19 +546,22 @@ judge(struct csvin *r, size_t beg, size_t len, int multi, int open,
 		return REC_RETRY;
 	if (memchr(p, '\0', len)) {
 		*reason = "NUL byte in record";
-	} else if (!utf8_ok(p, len)) {
+	} else if ((utf8 = utf8_ok(p, len)) == 0) {
+		if (not_utf8(r, rec->line, p, len) < 0)
+			return REC_FATAL;
 		*reason = "invalid UTF-8";
 	} else if (st == PARSE_OPEN && open) {
 		*reason = "unterminated quoted field";
 	} else if (st != PARSE_OK) {
 		*reason = "malformed quoting";
 	} else if (badcount) {
-		snprintf(r->reason, sizeof r->reason, "expected %zu fields, found %zu",
-		    r->ncols, r->nfields);
+		field_count_reason(r);
 		*reason = r->reason;
 	} else if (r->field_too_long) {
 		*reason = r->field_reason;
 	} else {
+		if (utf8 == 2)
+			r->seen_utf8 = 1;
 		return REC_OK;
 	}
 	return REC_REJECT;
@@ -658,6 +777,73 @@ set_names(struct csvin *r, size_t n, const char *const *given)
 	strmap_free(&seen);
 }
 
+/* How often c occurs in p outside double quotes. */
+static size_t
+count_outside_quotes(const char *p, size_t n, char c)
+{
+	size_t k = 0;
+	int q = 0;
+
+	for (size_t i = 0; i < n && p[i] != '\n'; i++) {
+		if (p[i] == '"')
+			q = !q;
+		else if (p[i] == c && !q)
+			k++;
+	}
+	return k;
+}
+
+/*
+ * The delimiter of the first lines: among , ; tab and |, the one that
+ * splits the header into the most fields and the following lines into
+ * as many; a comma when none occurs.
+ */
+static unsigned char
+sniff_delimiter(struct csvin *r)
+{
+	const char *p = r->buf + r->start, *e = r->buf + r->end;
+	size_t head[4] = { 0 }, agree[4] = { 0 };
+	int best = 0;
+
+	for (int line = 0; line < 6 && p < e; line++) {
+		const char *nl = memchr(p, '\n', (size_t)(e - p));
+		size_t len = nl ? (size_t)(nl - p) : (size_t)(e - p);
+
+		for (int k = 0; k < 4; k++) {
+			size_t c = count_outside_quotes(p, len, cand_delims[k]);
+
+			if (line == 0)
+				head[k] = c;
+			else if (c == head[k])
+				agree[k]++;
+		}
+		p += len + 1;
+	}
+	for (int k = 1; k < 4; k++)
+		if (head[k] && (agree[k] > agree[best] || (agree[k] == agree[best] &&
+		    head[k] > head[best])))
+			best = k;
+	return head[best] ? (unsigned char)cand_delims[best] : ',';
+}
+
+/* Read until the first lines (or 64 KiB) are in the buffer. */
+static int
+fill_lines(struct csvin *r, int lines)
+{
+	while (!r->eof && r->end - r->start < 65536) {
+		const char *p = r->buf + r->start;
+		size_t n = r->end - r->start;
+		int k = 0;
+
+		for (const char *q = p; (q = memchr(q, '\n', n - (size_t)(q - p))) != NULL; q++)
+			if (++k > lines)
+				return 0;
+		if (fill(r) < 0)
+			return -1;
+	}
+	return 0;
+}
+
 static int
 read_header(struct csvin *r)
 {
@@ -677,6 +863,8 @@ read_header(struct csvin *r)
 	if (r->nfields > CSVIN_MAX_COLUMNS)
 		return cdp_seterr("%s: header has %zu columns; at most %d are supported",
 		    name, r->nfields, CSVIN_MAX_COLUMNS);
+	for (int k = 0; k < 4; k++)
+		r->hdr_split[k] = count_outside_quotes(rec.raw, rec.rawlen, cand_delims[k]) + 1;
 	set_names(r, r->nfields, NULL);
 	return 0;
 }
@@ -719,6 +907,42 @@ count_columns(struct csvin *r)
 	return 0;
 }
 
+static void
+set_delimiter(struct csvin *r, unsigned char d)
+{
+	r->delim = d;
+	csv_set_delim(&r->parser, d);
+	if (d == '\t')
+		csv_set_space_func(&r->parser, is_space_only);
+	else if (d == ' ')
+		csv_set_space_func(&r->parser, is_tab_only);
+	else
+		csv_set_space_func(&r->parser, NULL);
+}
+
+/* Set up iconv for an input that is not UTF-8; -1 with cdp_err(). */
+static int
+open_encoding(struct csvin *r, const char *enc)
+{
+	if (!enc)
+		return 0;
+	r->enc_given = 1;
+	if (strcasecmp(enc, "utf-8") == 0 || strcasecmp(enc, "utf8") == 0)
+		return 0;
+	r->cd = iconv_open("UTF-8", enc);
+	if (r->cd == (iconv_t)-1)
+		return cdp_seterr("%s: unknown encoding '%s'", input_name(r->in), enc);
+	r->conv = 1;
+	r->encoding = enc;
+	return 0;
+}
+
+unsigned char
+csvin_delimiter(const struct csvin *r)
+{
+	return r->delim;
+}
+
 struct csvin *
 csvin_new(struct input *in, const struct csvin_opts *opts)
 {
@@ -731,6 +955,10 @@ csvin_new(struct input *in, const struct csvin_opts *opts)
 	r = xcalloc(1, sizeof *r);
 	r->in = in;
 	r->delim = opts->delim ? opts->delim : ',';
+	if (open_encoding(r, opts->encoding) < 0) {
+		free(r);
+		return NULL;
+	}
 	r->max_field = opts->max_field ? opts->max_field : CSVIN_MAX_FIELD;
 	r->max_record = opts->max_record ? opts->max_record : CSVIN_MAX_RECORD;
 	if (r->max_record > SIZE_MAX / 4)
@@ -745,11 +973,7 @@ csvin_new(struct input *in, const struct csvin_opts *opts)
 	snprintf(r->record_reason, sizeof r->record_reason,
 	    "record longer than %zu bytes", r->max_record);
 	csv_init(&r->parser, CSVIN_OPTS);
-	csv_set_delim(&r->parser, r->delim);
-	if (r->delim == '\t')
-		csv_set_space_func(&r->parser, is_space_only);
-	else if (r->delim == ' ')
-		csv_set_space_func(&r->parser, is_tab_only);
+	set_delimiter(r, r->delim);
 	csv_set_realloc_func(&r->parser, xrealloc);
 	/* libcsv grows its field buffer by this much at a time, linearly */
 	csv_set_blk_size(&r->parser, 64 * 1024);
@@ -760,6 +984,11 @@ csvin_new(struct input *in, const struct csvin_opts *opts)
 			goto fail;
 	if (r->end >= 3 && memcmp(r->buf, "\xEF\xBB\xBF", 3) == 0)
 		r->start = r->scan = 3;
+	if (!opts->delim && opts->sniff) {
+		if (fill_lines(r, 6) < 0)
+			goto fail;
+		set_delimiter(r, sniff_delimiter(r));
+	}
 
 	if (opts->header)
 		rc = read_header(r);
@@ -797,6 +1026,9 @@ csvin_free(struct csvin *r)
 	if (!r)
 		return;
 	csv_free(&r->parser);
+	if (r->conv)
+		iconv_close(r->cd);
+	sb_free(&r->rawin);
 	free(r->buf);
 	sb_free(&r->vals);
 	sb_free(&r->over);

@@ -20,6 +20,8 @@ struct csvin_opts {
 	size_t ncolumns;
 	size_t max_field;		/* longest field accepted (bytes) */
 	size_t max_record;		/* longest record accepted (bytes) */
+	int sniff;			/* delim 0: pick , ; tab or | from the first lines */
+	const char *encoding;		/* iconv name of the input's encoding; NULL: UTF-8 */
 };
 
 #define CSVIN_MAX_FIELD (1u << 20)
@@ -33,8 +35,14 @@ struct csvin;
  * when the input cannot be used (unreadable, empty, bad header).
  */
 struct csvin *csvin_new(struct input *in, const struct csvin_opts *opts);
-/* READ_OK, READ_EOF, READ_REJECT (with *reason) or READ_FATAL. */
+/*
+ * READ_OK, READ_EOF, READ_REJECT (with *reason) or READ_FATAL.  Input
+ * that is not UTF-8 and no encoding given is fatal (with a hint) unless
+ * valid non-ASCII UTF-8 came before it; then the record is rejected.
+ */
 int csvin_next(struct csvin *r, struct record *rec, const char **reason);
+/* The delimiter in use (as given or sniffed). */
+unsigned char csvin_delimiter(const struct csvin *r);
 /* Column names in order (after de-duplication of repeated names). */
 const char *const *csvin_columns(const struct csvin *r, size_t *n);
 void csvin_free(struct csvin *r);

@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <errno.h>
 #include <fcntl.h>
+#include <iconv.h>
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
@@ -24,6 +25,7 @@
 #include "csvin.h"
 #include "fileio.h"
 #include "import.h"
+#include "infer.h"
 #include "jsonin.h"
 #include "suppress.h"
 
@@ -54,7 +56,7 @@ static const char *const role_aliases[ROLE_COUNT][24] = {
 		"telephone", "tel", "cell", "cellphone", "telefon", "handy", "traitsphone",
 		"contexttraitsphone", "defaultaddressphone", "billingphone", NULL },
 	[ROLE_CUSTOMER_ID] = { "customerid", "userid", "customernumber", "customerno",
-		"clientid", "contactid", "accountid", "kundennummer", "kundennr", NULL },
+		"clientid", "contactid", "accountid", "crmid", "kundennummer", "kundennr", NULL },
 	[ROLE_ANONYMOUS_ID] = { "anonymousid", "deviceid", "cookieid", "visitorid", "anonid",
 		"contextdeviceid", NULL },
 	[ROLE_LOYALTY_ID] = { "loyaltyid", "loyaltycard", "loyaltynumber", "memberid",
@@ -113,6 +115,10 @@ role_guess(const char *name, int json, int *rank)
 			if (strcmp(key, role_aliases[r][i]) == 0) {
 				if (r == ROLE_EVENT && !json && strcmp(key, "type") == 0)
 					return -1;
+				/* a till's or POS device id in a CSV is shared by
+				 * everyone served there: not a person's id */
+				if (r == ROLE_ANONYMOUS_ID && !json && strcmp(key, "deviceid") == 0)
+					return -1;
 				*rank = i;
 				return r;
 			}
@@ -121,16 +127,111 @@ role_guess(const char *name, int json, int *rank)
 	return -1;
 }
 
+/* A device or terminal, which many people share. */
+static int
+device_name(const char *name)
+{
+	static const char *const words[] = { "device", "terminal", "register", "kasse", "till",
+		"pos", "workstation", "ger\xc3\xa4t", "geraet", NULL };
+	char low[64];
+	size_t k = 0;
+
+	for (const char *p = name; *p && k + 1 < sizeof low; p++)
+		low[k++] = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
+	low[k] = '\0';
+	for (int i = 0; words[i]; i++)
+		if (strncmp(low, words[i], strlen(words[i])) == 0 && strstr(low, "id"))
+			return 1;
+	return 0;
+}
+
+/* The leading letters and digits of an event name, lower-cased ("order"). */
+static int
+starts_with_event(const char *name, const char *event)
+{
+	size_t i = 0;
+
+	for (; event[i] && name[i]; i++) {
+		int a = (unsigned char)name[i], b = (unsigned char)event[i];
+
+		if (a >= 'A' && a <= 'Z')
+			a += 32;
+		if (b >= 'A' && b <= 'Z')
+			b += 32;
+		if (a != b)
+			return 0;
+	}
+	return !event[i] && i > 0 && (name[i] == '_' || name[i] == ' ' || name[i] == '-' ||
+	    (name[i] >= 'A' && name[i] <= 'Z'));
+}
+
+/* The name a mapping's rename rule gives an input column, else name. */
+static const char *
+renamed(const struct import_opts *o, const char *name)
+{
+	for (size_t i = 0; i < o->nrenames; i++)
+		if (strcmp(o->renames[i].column, name) == 0)
+			return o->renames[i].value;
+	return name;
+}
+
+int
+import_role(const struct import_opts *o, const char *name, int json, int *rank,
+    const char **why)
+{
+	const char *stored = renamed(o, name);
+	int r;
+
+	*rank = 0;
+	*why = NULL;
+	if (o->dedupe_key && strcmp(o->dedupe_key, name) == 0) {
+		*rank = -1;	/* explicit beats any guess */
+		*why = "--dedupe-key";
+		return ROLE_MESSAGE_ID;
+	}
+	for (r = 0; r < ROLE_COUNT; r++) {
+		if (o->map[r] && (strcmp(o->map[r], name) == 0 ||
+		    strcmp(o->map[r], stored) == 0)) {
+			*rank = -1;
+			*why = "--map";
+			return r;
+		}
+	}
+	r = role_guess(name, json, rank);
+	if (r < 0 && stored != name)
+		r = role_guess(stored, json, rank);
+	if (r < 0 && !o->map[ROLE_TIME] && time_column(name)) {
+		/* order_ts for --event order first; modification times last */
+		r = ROLE_TIME;
+		*rank = o->event_name && starts_with_event(name, o->event_name) ? 0 :
+		    strstr(name, "hange") || strstr(name, "pdate") || strstr(name, "odif") ||
+		    strstr(name, "HANGE") || strstr(name, "PDATE") ? 40 : 30;
+		*why = "name like a time";
+	} else if (r >= 0) {
+		*why = "name";
+	}
+	if (r >= 0 && o->map[r]) {
+		*why = "name, but --map chose another column";
+		return -1;	/* a role given with --map takes no guessed columns */
+	}
+	if (r < 0 && device_name(name))
+		*why = "a device or terminal id, shared by many people";
+	return r;
+}
+
 /* One input column being buffered for the current segment. */
 struct acol {
 	char *name;		/* as stored (input names starting '_' get one more) */
 	char *input_name;
 	int role, rank;		/* role it may fill, -1 for none */
+	const char *why;	/* what gave it the role */
+	int country;		/* holds country names or codes */
+	char cc_text[24];	/* the last value looked up, and its code */
+	const char *cc_code;
 	struct strbuf text;
 	uint32_t *off;		/* per row: offset into text, or NULL_OFF */
 	size_t n, cap;
-	/* inference over the non-null values so far */
-	int seen, can_int, can_dec, can_bool, can_time, tfmt, only_text;
+	struct tinfer ti;	/* type of the non-null values so far */
 };
 
 /* Reserved columns, in the order they are written. */
@@ -169,6 +270,7 @@ struct importer {
 	double last_progress, start;
 	const char *input_name;
 	int json;			/* the input is JSON Lines */
+	int time_settled;		/* time_by_value() has looked */
 	struct pending *pending;	/* segment being written */
 	const char **fname;		/* field names seen at each position */
 	int *fidx;			/* ... and their columns */
@@ -178,16 +280,6 @@ struct importer {
 	struct strbuf group_last;	/* group value of the last row taken */
 	int have_group;
 };
-
-/* The name a mapping's rename rule gives an input column, else name. */
-static const char *
-renamed(const struct import_opts *o, const char *name)
-{
-	for (size_t i = 0; i < o->nrenames; i++)
-		if (strcmp(o->renames[i].column, name) == 0)
-			return o->renames[i].value;
-	return name;
-}
 
 /*
  * A rename can give two input columns one stored name ("Vorname" renamed
@@ -240,30 +332,9 @@ col_get(struct importer *im, const char *name)
 	} else {
 		c->name = xstrdup(stored);
 	}
-	c->role = -1;
-	for (int r = 0; r < ROLE_COUNT; r++) {
-		if (im->o->map[r] && (strcmp(im->o->map[r], name) == 0 ||
-		    strcmp(im->o->map[r], stored) == 0)) {
-			c->role = r;
-			c->rank = -1;	/* explicit beats any guess */
-		}
-	}
-	if (c->role < 0 && !(im->o->dedupe_key && strcmp(im->o->dedupe_key, name) == 0)) {
-		int r = role_guess(name, im->json, &c->rank);
-
-		if (r < 0 && stored != name)
-			r = role_guess(stored, im->json, &c->rank);
-
-		/* a role given with --map takes no guessed columns */
-		if (r >= 0 && !im->o->map[r])
-			c->role = r;
-	}
-	if (im->o->dedupe_key && strcmp(im->o->dedupe_key, name) == 0) {
-		c->role = ROLE_MESSAGE_ID;
-		c->rank = -1;
-	}
-	c->can_int = c->can_dec = c->can_bool = c->can_time = 1;
-	c->only_text = 1;
+	c->role = import_role(im->o, name, im->json, &c->rank, &c->why);
+	c->country = country_column(name) || country_column(stored);
+	tinfer_init(&c->ti, name, im->o->decimal_comma, im->o->day_first);
 	strmap_put(&im->colmap, name, strlen(name), (long)im->ncols);
 	im->ncols++;
 	return c;
@@ -285,81 +356,17 @@ col_push(struct acol *c, const char *s, size_t len)
 	sb_addc(&c->text, '\0');
 }
 
-/* Narrow a column's possible types by one non-null value. */
 static void
-col_infer(struct importer *im, struct acol *c, const char *s, size_t len, int kind)
+col_to_vec(struct acol *c, struct colvec *v)
 {
-	int64_t x, us;
-	int fmt;
-
-	c->seen = 1;
-	if (kind != FK_TEXT)
-		c->only_text = 0;
-	switch (kind) {
-	case FK_NUMBER:
-		c->can_bool = c->can_time = 0;
-		if (c->can_int && int_parse(s, len, &x) < 0)
-			c->can_int = 0;
-		if (c->can_dec && int_parse(s, len, &x) < 0 && dec_parse(s, len, &x) < 0)
-			c->can_dec = 0;
-		return;
-	case FK_BOOL:
-		c->can_int = c->can_dec = c->can_time = 0;
-		return;
-	case FK_STRING:
-		c->can_int = c->can_dec = c->can_bool = 0;
-		break;
-	case FK_JSON:
-		c->can_int = c->can_dec = c->can_bool = c->can_time = 0;
-		return;
-	default:
-		break;
-	}
-	if (c->can_int && int_parse(s, len, &x) < 0)
-		c->can_int = 0;
-	if (c->can_dec && int_parse(s, len, &x) < 0 && dec_parse(s, len, &x) < 0)
-		c->can_dec = 0;
-	if (c->can_bool && !(len == 4 && memcmp(s, "true", 4) == 0) &&
-	    !(len == 5 && memcmp(s, "false", 5) == 0))
-		c->can_bool = 0;
-	if (c->can_time) {
-		/* Attribute times keep their text exactly, so only exact forms. */
-		if (len < 10 || norm_time(s, len, &im->attr_topts, &us, &fmt) < 0 ||
-		    fmt == TF_OTHER || (c->tfmt && fmt != c->tfmt))
-			c->can_time = 0;
-		else
-			c->tfmt = fmt;
-	}
-}
-
-static int
-col_type(const struct acol *c)
-{
-	if (!c->seen)
-		return CT_STR;
-	if (c->can_int)
-		return CT_INT;
-	if (c->can_dec)
-		return CT_DEC;
-	if (c->can_bool)
-		return CT_BOOL;
-	if (c->can_time)
-		return CT_TIME;
-	return CT_STR;
-}
-
-static void
-col_to_vec(struct importer *im, struct acol *c, struct colvec *v)
-{
-	int type = col_type(c);
+	int tfmt, type = tinfer_type(&c->ti, &tfmt);
 
 	colvec_init(v, type);
-	v->tfmt = type == CT_TIME ? c->tfmt : 0;
+	v->tfmt = type == CT_TIME ? tfmt : 0;
 	for (size_t i = 0; i < c->n; i++) {
 		const char *s;
 		size_t len;
 		int64_t x = 0;
-		int fmt;
 
 		if (c->off[i] == NULL_OFF) {
 			colvec_push_null(v);
@@ -367,28 +374,12 @@ col_to_vec(struct importer *im, struct acol *c, struct colvec *v)
 		}
 		s = c->text.buf + c->off[i];
 		len = strlen(s);
-		switch (type) {
-		case CT_INT:
-			int_parse(s, len, &x);
-			colvec_push_int(v, x);
-			break;
-		case CT_DEC:
-			if (int_parse(s, len, &x) == 0)
-				x *= 16;
-			else
-				dec_parse(s, len, &x);
-			colvec_push_int(v, x);
-			break;
-		case CT_BOOL:
-			colvec_push_int(v, s[0] == 't');
-			break;
-		case CT_TIME:
-			norm_time(s, len, &im->attr_topts, &x, &fmt);
-			colvec_push_int(v, x);
-			break;
-		default:
+		if (type == CT_STR)
 			colvec_push_str(v, s, len);
-		}
+		else if (tinfer_value(&c->ti, type, s, len, &x) == 0)
+			colvec_push_int(v, x);
+		else
+			colvec_push_null(v);	/* not reached: every value was tested */
 	}
 }
 
@@ -472,7 +463,7 @@ flush_segment(struct importer *im)
 		/* a column seen only in rejected rows holds no value yet */
 		while (im->cols[k].n < im->nrows)
 			col_push(&im->cols[k], NULL, 0);
-		col_to_vec(im, &im->cols[k], &p->vecs[n]);
+		col_to_vec(&im->cols[k], &p->vecs[n]);
 		p->names[n] = xstrdup(im->cols[k].name);
 	}
 	for (size_t k = 0; k < n; k++) {
@@ -504,9 +495,7 @@ flush_segment(struct importer *im)
 
 		sb_reset(&c->text);
 		c->n = 0;
-		c->seen = 0;
-		c->can_int = c->can_dec = c->can_bool = c->can_time = 1;
-		c->tfmt = 0;
+		tinfer_init(&c->ti, c->input_name, im->o->decimal_comma, im->o->day_first);
 	}
 	im->nrows = 0;
 	im->text_bytes = 0;
@@ -593,6 +582,109 @@ progress(struct importer *im)
 	    (unsigned long long)im->stats->rows, (unsigned long long)im->stats->rejects, t - im->start);
 }
 
+int
+import_time_value(const char *s, size_t len)
+{
+	int64_t us;
+	int fmt;
+
+	trim(&s, &len);
+	return len >= 10 && s[0] >= '0' && s[0] <= '9' && s[4] == '-' &&
+	    norm_time(s, len, NULL, &us, &fmt) == 0;
+}
+
+/*
+ * An event file with no column named like a time: the first column
+ * whose value in the first row is an ISO 8601 time becomes the time.
+ */
+static void
+time_by_value(struct importer *im, const struct record *rec, const struct field **best)
+{
+	im->time_settled = 1;
+	if (im->kind != KIND_EVENT || best[ROLE_TIME] || im->o->map[ROLE_TIME])
+		return;
+	for (size_t k = 0; k < im->ncols; k++)
+		if (im->cols[k].role == ROLE_TIME)
+			return;
+	for (size_t i = 0; i < rec->nfields; i++) {
+		struct acol *c = &im->cols[im->fcol[i]];
+		const struct field *f = &rec->fields[i];
+
+		if (c->role < 0 && f->kind != FK_NUMBER && import_time_value(f->val, f->len)) {
+			c->role = ROLE_TIME;
+			c->rank = 90;
+			c->why = "values are times";
+			best[ROLE_TIME] = f;
+			return;
+		}
+	}
+}
+
+/* A country column's value as its ISO code, or NULL; rows repeat values. */
+static const char *
+col_country(struct acol *c, const char *s, size_t len)
+{
+	if (len < sizeof c->cc_text && memcmp(c->cc_text, s, len) == 0 && !c->cc_text[len])
+		return c->cc_code;
+	c->cc_code = country_iso2(s, len);
+	if (len < sizeof c->cc_text) {
+		memcpy(c->cc_text, s, len);
+		c->cc_text[len] = '\0';
+	} else {
+		c->cc_text[0] = '\0';
+	}
+	return c->cc_code;
+}
+
+/* The ISO code in the row's first country column that has one, or NULL. */
+static const char *
+row_country(struct importer *im, const struct record *rec)
+{
+	for (size_t i = 0; i < rec->nfields; i++) {
+		const char *cc;
+
+		struct acol *c = &im->cols[im->fcol[i]];
+
+		if (c->country && rec->fields[i].len &&
+		    (cc = col_country(c, rec->fields[i].val, rec->fields[i].len)) != NULL)
+			return cc;
+	}
+	return NULL;
+}
+
+/*
+ * Buffer one value as exporters should have written it: without the
+ * Excel apostrophe, a country as its ISO code.
+ */
+static void
+buffer_value(struct importer *im, struct acol *c, const struct field *f)
+{
+	const char *s = f->val, *cc;
+	size_t len = f->len;
+
+	if (f->kind == FK_TEXT || f->kind == FK_STRING) {
+		const char *t = s;
+		size_t tl = len;
+
+		trim(&t, &tl);
+		if (clean_apostrophe(&t, &tl)) {
+			s = t;
+			len = tl;
+		}
+		if (c->country && (cc = col_country(c, t, tl)) != NULL) {
+			s = cc;
+			len = 2;
+		}
+	}
+	if (!len) {
+		col_push(c, NULL, 0);
+		return;
+	}
+	col_push(c, s, len);
+	tinfer_add(&c->ti, s, len, f->kind);
+	im->text_bytes += len + 1;
+}
+
 /* Take one record: validate, then buffer.  -1 only on a fatal error. */
 static const int idrc[] = { RC_EMAIL, RC_PHONE, RC_CUSTOMER_ID, RC_ANONYMOUS_ID,
 	RC_LOYALTY_ID };
@@ -607,6 +699,7 @@ take_record(struct importer *im, const struct record *rec)
 	int bestrank[ROLE_COUNT];
 	int64_t t = 0;
 	int tfmt, have_time = 0;
+	const char *rowcc;
 
 	if (rec->nfields > im->fcap) {
 		im->fcap = rec->nfields * 2;
@@ -655,6 +748,8 @@ take_record(struct importer *im, const struct record *rec)
 			}
 		}
 	}
+	if (!im->time_settled)
+		time_by_value(im, rec, best);
 	if (best[ROLE_TIME]) {
 		const char *s = best[ROLE_TIME]->val;
 		size_t len = best[ROLE_TIME]->len;
@@ -671,19 +766,23 @@ take_record(struct importer *im, const struct record *rec)
 		return 0;
 	}
 	/* Identifiers, normalized; a person erased with suppression stays out. */
+	rowcc = row_country(im, rec);
 	for (int k = 0; k < 5; k++) {
 		const struct field *f = best[idrole[k]];
 		const char *s = f ? f->val : NULL;
 		size_t len = f ? f->len : 0;
 
-		if (f)
+		if (f) {
 			trim(&s, &len);
+			clean_apostrophe(&s, &len);
+		}
 		sb_reset(&im->idn[k]);
 		idok[k] = 0;
 		if (f && idrole[k] == ROLE_EMAIL)
 			idok[k] = norm_email(s, len, &im->idn[k]) == 0;
 		else if (f && idrole[k] == ROLE_PHONE)
-			idok[k] = norm_phone(s, len, im->o->default_country, &im->idn[k]) == 0;
+			idok[k] = norm_phone(s, len, rowcc ? rowcc : im->o->default_country,
+			    &im->idn[k]) == 0;
 		else if (f) {
 			sb_add(&im->idn[k], s, len);
 			idok[k] = len > 0;
@@ -723,9 +822,7 @@ take_record(struct importer *im, const struct record *rec)
 			col_push(c, NULL, 0);
 			continue;
 		}
-		col_push(c, f->val, f->len);
-		col_infer(im, c, f->val, f->len, f->kind);
-		im->text_bytes += f->len + 1;
+		buffer_value(im, c, f);
 	}
 	for (size_t k = 0; k < im->ncols; k++) {
 		struct acol *c = &im->cols[k];
@@ -862,6 +959,41 @@ take_mapped(struct importer *im, const struct record *rec)
 	return r;
 }
 
+int
+import_kind(const struct import_opts *o, int format, const char *const *names, size_t n)
+{
+	int rank;
+
+	if (o->kind != KIND_AUTO)
+		return o->kind;
+	if (o->event_name || o->map[ROLE_EVENT] || format == FORMAT_JSONL)
+		return KIND_EVENT;
+	for (size_t i = 0; i < n; i++)
+		if (role_guess(names[i], 0, &rank) == ROLE_EVENT)
+			return KIND_EVENT;
+	return KIND_PERSON;
+}
+
+/* "role\tcolumn\twhy\n" for each column that fills a role, by role and rank. */
+static char *
+describe_roles(const struct importer *im)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	for (int r = 0; r < ROLE_COUNT; r++) {
+		for (int rank = -1; rank <= 99; rank++) {
+			for (size_t k = 0; k < im->ncols; k++) {
+				const struct acol *c = &im->cols[k];
+
+				if (c->role == r && c->rank == rank)
+					sb_addf(&sb, "%s\t%s\t%s\n", role_name(r), c->input_name,
+					    c->why ? c->why : "name");
+			}
+		}
+	}
+	return sb.len ? sb_detach(&sb, NULL) : NULL;
+}
+
 /* Message ids already in the store, hashed, so replays are skipped. */
 static int
 load_message_ids(struct importer *im)
@@ -896,8 +1028,8 @@ load_message_ids(struct importer *im)
 	return 0;
 }
 
-static int
-detect_format(const struct import_opts *o, struct input *in)
+int
+import_format(const struct import_opts *o, struct input *in)
 {
 	const char *name = input_name(in);
 	size_t len = strlen(name);
@@ -918,47 +1050,34 @@ detect_format(const struct import_opts *o, struct input *in)
 	return c == '{' ? FORMAT_JSONL : FORMAT_CSV;
 }
 
-/* A header name that looks like a time: *_at, *_ts, *time*, *date*. */
+/* 1 if a column of the header would take the time role by its name. */
 static int
-time_candidate(const char *name)
+has_time_column(const struct import_opts *o, const char *const *names, size_t n)
 {
-	char key[64];
-	size_t k = 0;
+	const char *why;
+	int rank;
 
-	for (const char *p = name; *p && k < sizeof key - 1; p++)
-		key[k++] = (char)(*p >= 'A' && *p <= 'Z' ? *p + 32 : *p);
-	key[k] = '\0';
-	return strstr(key, "time") || strstr(key, "date") || strstr(key, "datum") ||
-	    (k > 3 && (strcmp(key + k - 3, "_at") == 0 || strcmp(key + k - 3, " at") == 0 ||
-	    strcmp(key + k - 3, "_ts") == 0));
+	for (size_t i = 0; i < n; i++)
+		if (import_role(o, names[i], 0, &rank, &why) == ROLE_TIME)
+			return 1;
+	return 0;
 }
 
 /*
- * Events need a time: a CSV header with no column that would take the
- * time role would have every row rejected.  Fail before reading a row,
- * naming the columns that might be meant.
+ * Events need a time: a file with no time column would have every row
+ * rejected.  The error for it, naming the columns that might be meant.
  */
 static int
-check_time_column(const struct import_opts *o, struct csvin *csv, const char *input)
+time_column_error(const struct import_opts *o, const char *const *names, size_t n,
+    const char *input)
 {
 	/* taken for events only because a column looked like an event name */
 	int guessed = o->kind == KIND_AUTO && !o->event_name &&
 	    !(o->map[ROLE_EVENT] && *o->map[ROLE_EVENT]);
 	struct strbuf cand = STRBUF_INIT;
-	const char *const *names;
-	size_t n;
-	int rank;
 
-	names = csvin_columns(csv, &n);
 	for (size_t i = 0; i < n; i++) {
-		if (o->map[ROLE_TIME] ? strcmp(o->map[ROLE_TIME], names[i]) == 0 ||
-		    strcmp(o->map[ROLE_TIME], renamed(o, names[i])) == 0 :
-		    role_guess(names[i], 0, &rank) == ROLE_TIME ||
-		    role_guess(renamed(o, names[i]), 0, &rank) == ROLE_TIME)
-			return 0;
-	}
-	for (size_t i = 0; i < n; i++) {
-		if (!time_candidate(names[i]))
+		if (!time_column(names[i]))
 			continue;
 		sb_adds(&cand, cand.len ? ", " : "");
 		sb_adds(&cand, names[i]);
@@ -977,6 +1096,16 @@ check_time_column(const struct import_opts *o, struct csvin *csv, const char *in
 		    guessed ? ", or give --kind person" : "");
 	sb_free(&cand);
 	return -1;
+}
+
+/* After the first row: did the header or its values give a time column? */
+static int
+time_found(const struct importer *im)
+{
+	for (size_t k = 0; k < im->ncols; k++)
+		if (im->cols[k].role == ROLE_TIME)
+			return 1;
+	return 0;
 }
 
 static void
@@ -1057,7 +1186,9 @@ import_run(struct store *st, struct input *in, const struct import_opts *o,
 	struct importer im = { 0 };
 	struct csvin *csv = NULL;
 	struct jsonin *json = NULL;
-	int format, rc = IMPORT_FAILED;
+	const char *const *names = NULL;
+	size_t ncols = 0;
+	int format, rc = IMPORT_FAILED, need_time = 0;
 	unsigned char sha[32];
 	char shahex[65];
 
@@ -1070,19 +1201,21 @@ import_run(struct store *st, struct input *in, const struct import_opts *o,
 	im.batch = store_new_id(st);
 	stats->batch = im.batch;
 	im.role_topts.tz = o->timezone;
-	im.role_topts.day_first = o->day_first;
+	im.role_topts.day_first = o->day_first > 0;
 	im.role_topts.allow_epoch = 1;
-	im.attr_topts.day_first = o->day_first;
+	im.attr_topts.day_first = o->day_first > 0;
 	for (int k = 0; k < RC_COUNT; k++)
 		colvec_init(&im.rc[k], rc_types[k]);
 	im.rejects_path = rejects_path_for(o, st, in, im.batch);
 
-	format = detect_format(o, in);
+	format = import_format(o, in);
 	im.json = format == FORMAT_JSONL;
 	if (format == FORMAT_CSV) {
 		struct csvin_opts co = { 0 };
 
-		co.delim = o->delimiter ? o->delimiter : ',';
+		co.delim = o->delimiter;
+		co.sniff = 1;
+		co.encoding = o->encoding;
 		co.header = !o->no_header;
 		co.columns = (const char *const *)o->columns;
 		co.ncolumns = o->ncolumns;
@@ -1094,26 +1227,20 @@ import_run(struct store *st, struct input *in, const struct import_opts *o,
 		if (!json)
 			goto out;
 	}
-	im.kind = o->kind;
-	if (im.kind == KIND_AUTO) {
-		im.kind = KIND_PERSON;
-		if (o->event_name || (o->map[ROLE_EVENT] && *o->map[ROLE_EVENT]) ||
-		    format == FORMAT_JSONL)
-			im.kind = KIND_EVENT;
-		if (csv) {
-			size_t n;
-			const char *const *names = csvin_columns(csv, &n);
+	if (csv) {
+		size_t n;
+		const char *const *names = csvin_columns(csv, &n);
 
-			for (size_t i = 0; i < n; i++) {
-				int rank;
-
-				if (role_guess(names[i], 0, &rank) == ROLE_EVENT)
-					im.kind = KIND_EVENT;
-			}
-		}
+		im.kind = import_kind(o, format, names, n);
+	} else {
+		im.kind = import_kind(o, format, NULL, 0);
 	}
-	if (csv && im.kind == KIND_EVENT && check_time_column(o, csv, im.input_name) < 0)
-		goto out;
+	/* an event file's time comes from a column's name or, failing
+	 * that, from the first row's values (time_by_value) */
+	if (csv && im.kind == KIND_EVENT) {
+		names = csvin_columns(csv, &ncols);
+		need_time = !has_time_column(o, names, ncols);
+	}
 	if (load_message_ids(&im) < 0 || suppress_load(st, &im.sup) < 0)
 		goto out;
 
@@ -1134,6 +1261,13 @@ import_run(struct store *st, struct input *in, const struct import_opts *o,
 			write_reject(&im, rec.line, reason ? reason : "malformed record", rec.raw, rec.rawlen);
 		} else if (take_mapped(&im, &rec) < 0) {
 			goto out;
+		}
+		if (need_time && im.time_settled) {
+			if (!time_found(&im)) {
+				time_column_error(o, names, ncols, im.input_name);
+				goto out;
+			}
+			need_time = 0;
 		}
 		if (o->progress && ((stats->rows + stats->rejects) & 0x3fff) == 0)
 			progress(&im);
@@ -1242,6 +1376,7 @@ import_run(struct store *st, struct input *in, const struct import_opts *o,
 		goto out;
 	}
 	stats->segments = im.nsegs;
+	stats->roles = describe_roles(&im);
 	rc = IMPORT_OK;
 	for (size_t i = 0; i < im.nsegs; i++)
 		free(im.segfiles[i]);
@@ -1391,9 +1526,25 @@ import_set_option(struct import_opts *o, const char *key, const char *val)
 		if (strcmp(val, "yes") == 0 || strcmp(val, "true") == 0)
 			o->day_first = 1;
 		else if (strcmp(val, "no") == 0 || strcmp(val, "false") == 0)
-			o->day_first = 0;
+			o->day_first = -1;	/* month first */
 		else
 			return cdp_seterr("day-first must be yes or no, not '%s'", val);
+	} else if (strcmp(key, "decimal-comma") == 0 || strcmp(key, "decimal_comma") == 0) {
+		if (strcmp(val, "yes") == 0 || strcmp(val, "true") == 0)
+			o->decimal_comma = 1;
+		else if (strcmp(val, "no") == 0 || strcmp(val, "false") == 0)
+			o->decimal_comma = 2;	/* decimal point */
+		else
+			return cdp_seterr("decimal-comma must be yes or no, not '%s'", val);
+	} else if (strcmp(key, "encoding") == 0) {
+		iconv_t cd;
+
+		if (strcasecmp(val, "utf-8") != 0 && strcasecmp(val, "utf8") != 0) {
+			if ((cd = iconv_open("UTF-8", val)) == (iconv_t)-1)
+				return cdp_seterr("unknown encoding '%s' (try windows-1252, latin1 or utf-8)", val);
+			iconv_close(cd);
+		}
+		set_str(&o->encoding, val);
 	} else if (strcmp(key, "dedupe-key") == 0 || strcmp(key, "dedupe_key") == 0) {
 		set_str(&o->dedupe_key, val);
 	} else if (strcmp(key, "header") == 0) {
@@ -1483,6 +1634,7 @@ import_opts_free(struct import_opts *o)
 	free(o->default_country);
 	free(o->timezone);
 	free(o->dedupe_key);
+	free(o->encoding);
 	free(o->rejects_path);
 	rules_free(o->renames, o->nrenames);
 	rules_free(o->sets, o->nsets);

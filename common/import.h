@@ -57,7 +57,9 @@ struct import_opts {
 	char *map[ROLE_COUNT];		/* explicit column for a role */
 	char *default_country;
 	char *timezone;
-	int day_first;
+	int day_first;			/* 1 day first, -1 month first, 0 unset */
+	int decimal_comma;		/* 1 comma, 2 point, 0 decided per column */
+	char *encoding;			/* --encoding; NULL: UTF-8 */
 	char *dedupe_key;		/* column holding the message id */
 	char *rejects_path;		/* --rejects FILE */
 	int strict;
@@ -95,6 +97,7 @@ struct import_stats {
 	uint64_t batch;
 	char *unsynced;			/* committed, but the store directory's
 					 * fsync failed: why (malloc'd) */
+	char *roles;			/* "role\tcolumn\twhy\n" per role column; caller frees */
 };
 
 enum {
@@ -104,6 +107,29 @@ enum {
 	IMPORT_STRICT = -3,		/* rows rejected under --strict */
 	IMPORT_REJECTED = -4,		/* every row rejected: nothing committed */
 };
+
+/*
+ * The role the column called name plays unless its values decide
+ * otherwise, or -1; *rank orders columns of one role (lower wins) and
+ * *why says what decided ("--map", "name", ...) or, with -1, why a
+ * likely-looking column was not taken (else NULL).
+ */
+int import_role(const struct import_opts *o, const char *name, int json, int *rank,
+    const char **why);
+/* FORMAT_CSV or FORMAT_JSONL: as given, by file name, or by first byte. */
+int import_format(const struct import_opts *o, struct input *in);
+/* KIND_PERSON or KIND_EVENT for input with these column names. */
+int import_kind(const struct import_opts *o, int format, const char *const *names, size_t n);
+/* Does a role-less value look like the time of an event (ISO 8601)? */
+int import_time_value(const char *s, size_t len);
+
+/*
+ * --inspect: print to out, per column, the role an import would give
+ * it and why, its type, the share of values that normalize, samples
+ * and warnings.  No store is involved.  -1 with cdp_err() if the input
+ * cannot be read.
+ */
+int import_inspect(struct input *in, const struct import_opts *o, FILE *out);
 
 /* Import one input as one batch of st (opened for writing). */
 int import_run(struct store *st, struct input *in, const struct import_opts *o,

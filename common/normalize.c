@@ -21,6 +21,10 @@
 #include <unistd.h>
 
 #include "normalize.h"
+#include "phone.h"
+
+#pragma weak phone_lib_e164
+#pragma weak phone_lib_region
 
 #define EMAIL_MAX	254	/* RFC 5321 path limit less the brackets */
 #define PHONE_MAX	15	/* E.164: at most 15 digits after the + */
@@ -251,10 +255,38 @@ country_by_code(const char *d, size_t nd)
 	return NULL;
 }
 
+/* An ISO alpha-2 code in capitals into up[3]; 0, or -1 if not two letters. */
+static int
+iso_upper(const char *cc, char up[3])
+{
+	if (!cc || !is_alpha((unsigned char)cc[0]) || !is_alpha((unsigned char)cc[1]) || cc[2])
+		return -1;
+	up[0] = (char)(to_lower((unsigned char)cc[0]) - 32);
+	up[1] = (char)(to_lower((unsigned char)cc[1]) - 32);
+	up[2] = '\0';
+	return 0;
+}
+
 int
 norm_country_known(const char *cc)
 {
-	return country_by_iso(cc) != NULL;
+	char up[3];
+
+	return country_by_iso(cc) != NULL ||
+	    (phone_lib_region && iso_upper(cc, up) == 0 && phone_lib_region(up));
+}
+
+/* A national number in a country the table lacks: libphonenumber decides. */
+static int
+phone_national_lib(const char *d, size_t nd, const char *cc, struct strbuf *out)
+{
+	char up[3], e164[32];
+
+	if (!phone_lib_e164 || iso_upper(cc, up) < 0 ||
+	    phone_lib_e164(d, nd, up, e164, sizeof e164) < 0)
+		return -1;
+	sb_adds(out, e164);
+	return 0;
 }
 
 /*
@@ -375,7 +407,7 @@ norm_phone(const char *s, size_t n, const char *default_country, struct strbuf *
 		}
 	} else {
 		if (!def)
-			return -1;
+			return default_country ? phone_national_lib(d, nd, default_country, out) : -1;
 		c = def;
 		nsn = d;
 		nn = nd;

@@ -25,7 +25,8 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
 	static const unsigned char delims[] = { ',', ';', '\t', '|' };
 	static const char *const names[] = { "email", "phone", "amount" };
-	struct csvin_opts o = { ',', 1, NULL, 0, CSVIN_MAX_FIELD, CSVIN_MAX_RECORD };
+	struct csvin_opts o = { .delim = ',', .header = 1, .max_field = CSVIN_MAX_FIELD,
+	    .max_record = CSVIN_MAX_RECORD };
 	unsigned char mode = 0;
 	char path[64];
 	struct input *in;

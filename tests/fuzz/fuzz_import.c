@@ -173,6 +173,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	store_close(st);
 	import_opts_free(&o);
 	free(stats.rejects_file);
+	free(stats.roles);
 
 	rows = read_back(storedir);
 	FUZZ_ASSERT(rows >= 0);

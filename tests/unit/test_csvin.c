@@ -255,9 +255,17 @@ test_rejects(void)
 	    "2:1|a;3!unterminated quoted field;EOF",
 	    "csv: unterminated quote on the last line without newline");
 
-	CHECK_ALL("a,b\n1,\xff\xfe\n2,caf\xc3\xa9\n3,\xc3\n", NULL,
-	    "2!invalid UTF-8;3:2|caf\xc3\xa9;4!invalid UTF-8;EOF",
-	    "csv: invalid UTF-8 rejected, valid multibyte accepted");
+	CHECK_ALL("a,b\n2,caf\xc3\xa9\n1,\xff\xfe\n3,\xc3\n", NULL,
+	    "2:2|caf\xc3\xa9;3!invalid UTF-8;4!invalid UTF-8;EOF",
+	    "csv: invalid UTF-8 after valid multibyte rejected, valid multibyte accepted");
+	{
+		char *got = read_all("a,b\n1,x\n2,M\xfcller\n3,caf\xc3\xa9\n", NULL);
+
+		T_CHECK(strcmp(got, "2:1|x;FATAL") == 0 &&
+		    strstr(cdp_err(), ":3: not UTF-8 (byte 0xfc); try --encoding windows-1252") != NULL,
+		    "csv: invalid UTF-8 before any valid multibyte fails with an encoding hint");
+		free(got);
+	}
 
 	{
 		static const char nul[] = "a,b\n1,x\0y\n2,z\n";
@@ -360,6 +368,34 @@ test_delimiters(void)
 }
 
 static void
+test_sniff_and_encoding(void)
+{
+	struct csvin_opts sniff = { .header = 1, .sniff = 1 };
+	struct csvin_opts comma = { .header = 1, .delim = ',' };
+	struct csvin_opts cp1252 = { .header = 1, .sniff = 1, .encoding = "windows-1252" };
+	struct csvin_opts latin1 = { .header = 1, .sniff = 1, .encoding = "latin1" };
+	struct csvin_opts bad = { .header = 1, .encoding = "no-such-encoding" };
+	char *got;
+
+	CHECK_ALL("a;b;c\n1,5;x;\"p;q\"\n2;y;z\n", &sniff, "2:1,5|x|p;q;3:2|y|z;EOF",
+	    "csv: semicolon sniffed from the first lines although commas occur in data");
+	CHECK_ALL("a\tb\n1\t2\n", &sniff, "2:1|2;EOF", "csv: tab sniffed");
+	CHECK_ALL("a|b|c\n1|2|3\n", &sniff, "2:1|2|3;EOF", "csv: pipe sniffed");
+	CHECK_ALL("a,b\n1,2\n", &sniff, "2:1|2;EOF", "csv: comma sniffed");
+	CHECK_ALL("name\nx;y\n", &sniff, "2:x;y;EOF", "csv: a single column stays one column");
+	CHECK_ALL("a;b;c\n1,5;2\n", &comma,
+	    "2!expected 1 fields, found 2 (is the delimiter a semicolon? try --delimiter semicolon);EOF",
+	    "csv: a wrong field count names the delimiter the header splits on");
+	CHECK_ALL("Name;Stra\xdf" "e\r\nM\xfcller;K\xf6nigsallee \x80 5\r\n", &cp1252,
+	    "2:M\xc3\xbcller|K\xc3\xb6nigsallee \xe2\x82\xac 5;EOF",
+	    "csv: windows-1252 converted to UTF-8 (umlauts, euro sign)");
+	CHECK_COLUMNS("Name;Stra\xdf" "e\n", &latin1, "Name,Stra\xc3\x9f" "e", "csv: latin1 header converted");
+	got = read_all("a\n1\n", &bad);
+	T_CHECK(strstr(got, "unknown encoding 'no-such-encoding'") != NULL, "csv: unknown encoding fails");
+	free(got);
+}
+
+static void
 test_header(void)
 {
 	struct csvin_opts o = { .header = 1 };
@@ -386,7 +422,8 @@ test_header(void)
 	free(got);
 
 	got = read_all("id,n\xff\n1,2\n", NULL);
-	T_CHECK(strstr(got, "header: invalid UTF-8") != NULL, "csv: invalid UTF-8 in header fails");
+	T_CHECK(strstr(got, ":1: not UTF-8 (byte 0xff); try --encoding") != NULL,
+	    "csv: invalid UTF-8 in header fails with an encoding hint");
 	free(got);
 	{
 		static const char nul[] = "id,n\0x\n1,2\n";
@@ -586,6 +623,7 @@ main(void)
 	test_rejects();
 	test_long_record();
 	test_delimiters();
+	test_sniff_and_encoding();
 	test_header();
 	test_headerless();
 	test_gzip();
