@@ -271,6 +271,9 @@ struct importer {
 	const char *input_name;
 	int json;			/* the input is JSON Lines */
 	int time_settled;		/* time_by_value() has looked */
+	int need_time;			/* events, and no column named like a time */
+	const char *const *names;	/* the CSV header, for time_column_error() */
+	size_t nnames;
 	struct pending *pending;	/* segment being written */
 	const char **fname;		/* field names seen at each position */
 	int *fidx;			/* ... and their columns */
@@ -685,6 +688,64 @@ buffer_value(struct importer *im, struct acol *c, const struct field *f)
 	im->text_bytes += len + 1;
 }
 
+/* 1 if a column of the header would take the time role by its name. */
+static int
+has_time_column(const struct import_opts *o, const char *const *names, size_t n)
+{
+	const char *why;
+	int rank;
+
+	for (size_t i = 0; i < n; i++)
+		if (import_role(o, names[i], 0, &rank, &why) == ROLE_TIME)
+			return 1;
+	return 0;
+}
+
+/*
+ * Events need a time: a file with no time column would have every row
+ * rejected.  The error for it, naming the columns that might be meant.
+ */
+static int
+time_column_error(const struct import_opts *o, const char *const *names, size_t n,
+    const char *input)
+{
+	/* taken for events only because a column looked like an event name */
+	int guessed = o->kind == KIND_AUTO && !o->event_name &&
+	    !(o->map[ROLE_EVENT] && *o->map[ROLE_EVENT]);
+	struct strbuf cand = STRBUF_INIT;
+
+	for (size_t i = 0; i < n; i++) {
+		if (!time_column(names[i]))
+			continue;
+		sb_adds(&cand, cand.len ? ", " : "");
+		sb_adds(&cand, names[i]);
+	}
+	if (o->map[ROLE_TIME] && *o->map[ROLE_TIME])
+		cdp_seterr("%s: events need a time, and there is no column '%s'%s%s%s", input,
+		    o->map[ROLE_TIME], cand.len ? " (candidates: " : "", cand.len ? cand.buf : "",
+		    cand.len ? ")" : "");
+	else if (cand.len)
+		cdp_seterr("%s: events need a time, and no column is known to hold it "
+		    "(candidates: %s); name it with --map time=COLUMN%s", input, cand.buf,
+		    guessed ? ", or give --kind person" : "");
+	else
+		cdp_seterr("%s: events need a time, and no column looks like one; "
+		    "name it with --map time=COLUMN%s", input,
+		    guessed ? ", or give --kind person" : "");
+	sb_free(&cand);
+	return -1;
+}
+
+/* After the first row: did the header or its values give a time column? */
+static int
+time_found(const struct importer *im)
+{
+	for (size_t k = 0; k < im->ncols; k++)
+		if (im->cols[k].role == ROLE_TIME)
+			return 1;
+	return 0;
+}
+
 /* Take one record: validate, then buffer.  -1 only on a fatal error. */
 static const int idrc[] = { RC_EMAIL, RC_PHONE, RC_CUSTOMER_ID, RC_ANONYMOUS_ID,
 	RC_LOYALTY_ID };
@@ -748,8 +809,11 @@ take_record(struct importer *im, const struct record *rec)
 			}
 		}
 	}
-	if (!im->time_settled)
+	if (!im->time_settled) {
 		time_by_value(im, rec, best);
+		if (im->need_time && !time_found(im))
+			return time_column_error(im->o, im->names, im->nnames, im->input_name);
+	}
 	if (best[ROLE_TIME]) {
 		const char *s = best[ROLE_TIME]->val;
 		size_t len = best[ROLE_TIME]->len;
@@ -1050,64 +1114,6 @@ import_format(const struct import_opts *o, struct input *in)
 	return c == '{' ? FORMAT_JSONL : FORMAT_CSV;
 }
 
-/* 1 if a column of the header would take the time role by its name. */
-static int
-has_time_column(const struct import_opts *o, const char *const *names, size_t n)
-{
-	const char *why;
-	int rank;
-
-	for (size_t i = 0; i < n; i++)
-		if (import_role(o, names[i], 0, &rank, &why) == ROLE_TIME)
-			return 1;
-	return 0;
-}
-
-/*
- * Events need a time: a file with no time column would have every row
- * rejected.  The error for it, naming the columns that might be meant.
- */
-static int
-time_column_error(const struct import_opts *o, const char *const *names, size_t n,
-    const char *input)
-{
-	/* taken for events only because a column looked like an event name */
-	int guessed = o->kind == KIND_AUTO && !o->event_name &&
-	    !(o->map[ROLE_EVENT] && *o->map[ROLE_EVENT]);
-	struct strbuf cand = STRBUF_INIT;
-
-	for (size_t i = 0; i < n; i++) {
-		if (!time_column(names[i]))
-			continue;
-		sb_adds(&cand, cand.len ? ", " : "");
-		sb_adds(&cand, names[i]);
-	}
-	if (o->map[ROLE_TIME] && *o->map[ROLE_TIME])
-		cdp_seterr("%s: events need a time, and there is no column '%s'%s%s%s", input,
-		    o->map[ROLE_TIME], cand.len ? " (candidates: " : "", cand.len ? cand.buf : "",
-		    cand.len ? ")" : "");
-	else if (cand.len)
-		cdp_seterr("%s: events need a time, and no column is known to hold it "
-		    "(candidates: %s); name it with --map time=COLUMN%s", input, cand.buf,
-		    guessed ? ", or give --kind person" : "");
-	else
-		cdp_seterr("%s: events need a time, and no column looks like one; "
-		    "name it with --map time=COLUMN%s", input,
-		    guessed ? ", or give --kind person" : "");
-	sb_free(&cand);
-	return -1;
-}
-
-/* After the first row: did the header or its values give a time column? */
-static int
-time_found(const struct importer *im)
-{
-	for (size_t k = 0; k < im->ncols; k++)
-		if (im->cols[k].role == ROLE_TIME)
-			return 1;
-	return 0;
-}
-
 static void
 hex(const unsigned char *p, size_t n, char *out)
 {
@@ -1186,9 +1192,7 @@ import_run(struct store *st, struct input *in, const struct import_opts *o,
 	struct importer im = { 0 };
 	struct csvin *csv = NULL;
 	struct jsonin *json = NULL;
-	const char *const *names = NULL;
-	size_t ncols = 0;
-	int format, rc = IMPORT_FAILED, need_time = 0;
+	int format, rc = IMPORT_FAILED;
 	unsigned char sha[32];
 	char shahex[65];
 
@@ -1238,8 +1242,14 @@ import_run(struct store *st, struct input *in, const struct import_opts *o,
 	/* an event file's time comes from a column's name or, failing
 	 * that, from the first row's values (time_by_value) */
 	if (csv && im.kind == KIND_EVENT) {
-		names = csvin_columns(csv, &ncols);
-		need_time = !has_time_column(o, names, ncols);
+		im.names = csvin_columns(csv, &im.nnames);
+		if (!has_time_column(o, im.names, im.nnames)) {
+			if (o->map[ROLE_TIME] && *o->map[ROLE_TIME]) {
+				time_column_error(o, im.names, im.nnames, im.input_name);
+				goto out;
+			}
+			im.need_time = 1;
+		}
 	}
 	if (load_message_ids(&im) < 0 || suppress_load(st, &im.sup) < 0)
 		goto out;
@@ -1261,13 +1271,6 @@ import_run(struct store *st, struct input *in, const struct import_opts *o,
 			write_reject(&im, rec.line, reason ? reason : "malformed record", rec.raw, rec.rawlen);
 		} else if (take_mapped(&im, &rec) < 0) {
 			goto out;
-		}
-		if (need_time && im.time_settled) {
-			if (!time_found(&im)) {
-				time_column_error(o, names, ncols, im.input_name);
-				goto out;
-			}
-			need_time = 0;
 		}
 		if (o->progress && ((stats->rows + stats->rejects) & 0x3fff) == 0)
 			progress(&im);

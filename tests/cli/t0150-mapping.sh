@@ -78,6 +78,8 @@ test_mapping_errors_name_file_and_line() {
 test_event_without_time_column_fails_before_import() {
 	printf 'crm_id,order_ts,changed_at,amount\nC1,2024-05-01T10:00:00Z,2024-05-02T00:00:00Z,10\n' > orders.csv
 	printf 'crm_id,amount\nC1,10\n' > nodate.csv
+	printf 'email\nz@example.com\n' > first.csv
+	cdp-import -q first.csv
 	expect_status 2 cdp-import --event order --map time=order_ts_typo orders.csv 2> err.txt
 	grep -q "no column 'order_ts_typo' (candidates: order_ts, changed_at)" err.txt
 	expect_status 2 cdp-import --event order nodate.csv 2> err.txt
@@ -91,7 +93,7 @@ test_event_without_time_column_fails_before_import() {
 	grep -q 'or give --kind person' err.txt
 	cdp-import -q --kind person leads.csv
 	cdp-import -q --event order --map time=order_ts orders.csv
-	test "$(cdp-store dump --format csv | tail -n +2 | wc -l)" -eq 2
+	test "$(cdp-store dump --format csv | tail -n +2 | wc -l)" -eq 3
 }
 
 # Until value-based time detection names a column like order_ts, the
@@ -104,6 +106,8 @@ test_time_column_through_rename() {
 }
 
 test_all_rows_rejected_is_an_error() {
+	printf 'email\nc@example.com\n' > first.csv
+	cdp-import -q first.csv
 	printf 'email,time\na@example.com,not a time\nb@example.com,never\n' > bad.csv
 	expect_status 2 cdp-import --event order bad.csv 2> err.txt
 	grep -q 'every row rejected (2, see .*bad.csv.rejects.csv); nothing imported' err.txt

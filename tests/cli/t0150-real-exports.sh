@@ -196,6 +196,7 @@ test_delimiter_sniffed() {
 	cdp-import -q s.csv
 	cdp-store dump --format jsonl | jq -e '.name == "Ann" and .amount == 1.5'
 	rm -rf "$CDP_STORE"
+	printf 'b@example.com;Bob;2\r\n' >> s.csv
 	expect_status 1 cdp-import -q --delimiter comma s.csv
 	grep -q 'expected 1 fields, found 2 (is the delimiter a semicolon? try --delimiter semicolon)' s.csv.rejects.csv
 }
