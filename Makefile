@@ -13,7 +13,7 @@ MANDIR  ?= $(PREFIX)/share/man
 CC      ?= cc
 CFLAGS  ?= -O2 -g
 CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Icommon
-LDLIBS  += -lcsv -lyajl -lnettle -ldeflate -lz -lm -lpthread
+LDLIBS  += -lcsv -lyajl -lnettle -ldeflate -lz -lopenblas -lm -lpthread
 SCALE   ?= 10000
 
 PROGS   := $(patsubst cmd/%.c,%,$(wildcard cmd/*.c))

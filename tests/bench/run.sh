@@ -56,7 +56,7 @@ fi
 PAIRS=
 if [ -f "$top/common/libcdp.a" ] && $CC -std=c11 -D_GNU_SOURCE -O2 -I"$top/common" \
     -o "$out/pairs" "$here/pairs.c" "$top/common/libcdp.a" \
-    -lcsv -lyajl -lnettle -ldeflate -lz -lm -lpthread 2> "$work/pairs.err"; then
+    -lcsv -lyajl -lnettle -ldeflate -lz -lopenblas -lm -lpthread 2> "$work/pairs.err"; then
 	PAIRS=$out/pairs
 else
 	note "pairs.c did not build against common/libcdp.a: no precision/recall ($(head -c 200 "$work/pairs.err"))"
