@@ -479,6 +479,18 @@ load_neighbors(struct store *st, struct rec_model *m)
 	return 0;
 }
 
+static int
+has_table(const struct store *st, const char *table)
+{
+	for (size_t i = 0; i < st->ne; i++) {
+		const char *t = mentry_get(st->e[i], "table");
+
+		if (strcmp(st->e[i]->kind, "segment") == 0 && t && strcmp(t, table) == 0)
+			return 1;
+	}
+	return 0;
+}
+
 int
 rec_model_load(struct store *st, struct rec_model *m)
 {
@@ -489,8 +501,8 @@ rec_model_load(struct store *st, struct rec_model *m)
 	for (size_t i = 0; i < st->ne; i++)
 		if (strcmp(st->e[i]->kind, "recmodel") == 0)
 			e = st->e[i];
-	if (!e)
-		return 1;
+	if (!e || !has_table(st, "recitems"))
+		return 1;	/* none, or dropped by cdp-forget */
 	if (mentry_getu(e, "version") != REC_MODEL_VERSION)
 		return cdp_seterr("recommendation model %llu: unsupported version %s",
 		    (unsigned long long)e->id, mentry_get(e, "version") ? mentry_get(e, "version") : "-");
