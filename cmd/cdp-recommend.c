@@ -12,6 +12,8 @@
 #include <errno.h>
 #include <getopt.h>
 #include <math.h>
+#include <pthread.h>
+#include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -69,12 +71,12 @@ help(void)
 	    "      --horizon DURATION   --evaluate: purchases within this of the cut (default 28d)\n"
 	    "model options:\n"
 	    "      --model M            popularity, itemknn or ease (default ease)\n"
-	    "      --similarity S       itemknn: cosine (default) or llr\n"
+	    "      --similarity S       itemknn: llr (default) or cosine\n"
 	    "      --weight LIST        event weights, e.g. order=5,product_added=3,product_viewed=1\n"
-	    "      --half-life D        time decay of an event's weight (default 90d; 0: none)\n"
+	    "      --half-life D        time decay of an event's weight (default 365d; 0: none)\n"
 	    "      --item COLUMN        the column naming the product (default sku, product_id, item_id)\n"
 	    "      --as-of TIME         decay reference (default the latest event)\n"
-	    "      --neighbors K        neighbours kept per item (default 100)\n"
+	    "      --neighbors K        neighbours kept per item (default 50)\n"
 	    "      --max-items M        items the model covers, most popular first (default 2000)\n"
 	    "      --lambda X           ease: regularization (default 100; 0: from the data)\n"
 	    "  -q, --quiet              no summary on stderr\n"
@@ -512,16 +514,110 @@ overall_popular(const struct rec_model *m, size_t *np)
 	return o;
 }
 
+/*
+ * Ranking runs in two threads over alternate chunks of profiles; the
+ * main thread writes each chunk's picks in input order, so the output
+ * is the same as one thread's.
+ */
+#define CHUNK 4096
+
+struct rank_job {
+	struct rec_ranker r;
+	const struct rec_data *d;
+	const int64_t *known;
+	size_t nknown, n, first, count;
+	const int64_t *ids;
+	struct rec_pick *picks;	/* count x n */
+	size_t *np;		/* picks per profile; SIZE_MAX: no such profile */
+};
+
+static void *
+rank_chunk(void *arg)
+{
+	struct rank_job *jb = arg;
+
+	for (size_t i = 0; i < jb->count; i++) {
+		int64_t id = jb->ids[jb->first + i];
+
+		if (jb->known && !bsearch(&id, jb->known, jb->nknown, sizeof *jb->known, cmp_i64)) {
+			jb->np[i] = SIZE_MAX;
+			continue;
+		}
+		jb->np[i] = rec_rank(&jb->r, id, rec_data_user(jb->d, id), jb->picks + i * jb->r.f->n);
+	}
+	return NULL;
+}
+
+static void
+write_chunk(struct cmd *c, struct out *o, const struct rank_job *jb, size_t *written,
+    size_t *fallback)
+{
+	char who[32];
+
+	for (size_t i = 0; i < jb->count; i++) {
+		int64_t id = jb->ids[jb->first + i];
+
+		if (jb->np[i] == SIZE_MAX) {
+			if (++c->missing <= 10)
+				cdp_warn("profile %lld does not exist", (long long)id);
+			continue;
+		}
+		snprintf(who, sizeof who, "%lld", (long long)id);
+		for (size_t k = 0; k < jb->np[i]; k++) {
+			write_row(c, o, who, k + 1, &jb->picks[i * c->filt.n + k]);
+			*fallback += jb->picks[i * c->filt.n + k].fallback;
+		}
+		*written += jb->np[i];
+	}
+}
+
+static void
+rank_all(struct cmd *c, struct out *o, const int64_t *ids, size_t n, const int64_t *known,
+    size_t nknown, const uint32_t *popular, size_t npop, size_t *written, size_t *fallback)
+{
+	struct rank_job jobs[2];
+
+	for (int t = 0; t < 2; t++) {
+		memset(&jobs[t], 0, sizeof jobs[t]);
+		rec_ranker_init(&jobs[t].r, &c->model, &c->data, &c->filt, popular, npop);
+		jobs[t].d = &c->data;
+		jobs[t].known = known;
+		jobs[t].nknown = nknown;
+		jobs[t].ids = ids;
+		jobs[t].picks = xmalloc(CHUNK * c->filt.n * sizeof *jobs[t].picks);
+		jobs[t].np = xmalloc(CHUNK * sizeof *jobs[t].np);
+	}
+	for (size_t at = 0; at < n && !cdp_interrupted; at += 2 * CHUNK) {
+		pthread_t th;
+		int threaded;
+
+		for (int t = 0; t < 2; t++) {
+			jobs[t].first = at + (size_t)t * CHUNK < n ? at + (size_t)t * CHUNK : n;
+			jobs[t].count = n - jobs[t].first < CHUNK ? n - jobs[t].first : CHUNK;
+		}
+		threaded = jobs[1].count && pthread_create(&th, NULL, rank_chunk, &jobs[1]) == 0;
+		rank_chunk(&jobs[0]);
+		if (threaded)
+			pthread_join(th, NULL);
+		else
+			rank_chunk(&jobs[1]);
+		write_chunk(c, o, &jobs[0], written, fallback);
+		write_chunk(c, o, &jobs[1], written, fallback);
+	}
+	for (int t = 0; t < 2; t++) {
+		rec_ranker_free(&jobs[t].r);
+		free(jobs[t].picks);
+		free(jobs[t].np);
+	}
+}
+
 static void
 recommend(struct cmd *c)
 {
 	size_t n, npop, nknown = 0, written = 0, fallback = 0;
 	int64_t *ids, *known = NULL;
 	uint32_t *popular;
-	struct rec_ranker r;
-	struct rec_pick *picks = xmalloc(c->filt.n * sizeof *picks);
 	struct out o;
-	struct strbuf who = STRBUF_INIT;
 	double t0;
 
 	ids = c->all || isatty(STDIN_FILENO) ? all_profiles(c->st, &n) : stdin_profiles(c, &n);
@@ -529,27 +625,10 @@ recommend(struct cmd *c)
 		known = all_profiles(c->st, &nknown);
 	get_model(c);
 	popular = c->segpop ? segment_popular(c, ids, n, &npop) : overall_popular(&c->model, &npop);
-	rec_ranker_init(&r, &c->model, &c->data, &c->filt, popular, npop);
 	out_init(&o, stdout, c->format, 0);
 	header(&o, "profile_id", "item", c->attrs);
 	t0 = now_seconds();
-	for (size_t i = 0; i < n && !cdp_interrupted; i++) {
-		size_t np;
-
-		if (known && !bsearch(&ids[i], known, nknown, sizeof *known, cmp_i64)) {
-			if (++c->missing <= 10)
-				cdp_warn("profile %lld does not exist", (long long)ids[i]);
-			continue;
-		}
-		np = rec_rank(&r, ids[i], rec_data_user(&c->data, ids[i]), picks);
-		sb_reset(&who);
-		sb_addf(&who, "%lld", (long long)ids[i]);
-		for (size_t k = 0; k < np; k++) {
-			write_row(c, &o, who.buf, k + 1, &picks[k]);
-			fallback += picks[k].fallback;
-		}
-		written += np;
-	}
+	rank_all(c, &o, ids, n, known, nknown, popular, npop, &written, &fallback);
 	if (c->missing > 10)
 		cdp_warn("%llu more profiles do not exist", (unsigned long long)c->missing - 10);
 	if (cdp_interrupted)
@@ -559,10 +638,7 @@ recommend(struct cmd *c)
 		    n - (size_t)c->missing, written, fallback, model_names[c->model.kind],
 		    (double)n / (now_seconds() - t0 + 1e-9));
 	out_free(&o);
-	sb_free(&who);
-	rec_ranker_free(&r);
 	free(popular);
-	free(picks);
 	free(ids);
 	free(known);
 }

@@ -158,6 +158,7 @@ struct rec_ranker {
 	const struct rec_filter *f;
 	const uint32_t *popular;	/* items by popularity, best first */
 	size_t npopular;
+	double poptotal;		/* sum of their popularity */
 	double *acc;			/* scratch: one per item */
 	uint8_t *seen;
 	uint32_t *touched;

@@ -44,10 +44,10 @@ rec_config_defaults(struct rec_config *c)
 		c->weights[i] = default_events[i].w;
 	}
 	c->nevents = sizeof default_events / sizeof default_events[0];
-	c->half_life = (int64_t)90 * 86400 * 1000000;
+	c->half_life = (int64_t)365 * 86400 * 1000000;
 	c->model = REC_EASE;
-	c->similarity = REC_COSINE;
-	c->neighbors = 100;
+	c->similarity = REC_LLR;
+	c->neighbors = 50;
 	c->max_items = 2000;
 	c->lambda = 100;
 }

@@ -126,6 +126,8 @@ rec_ranker_init(struct rec_ranker *r, const struct rec_model *m, const struct re
 	r->acc = xcalloc(m->nitems ? m->nitems : 1, sizeof *r->acc);
 	r->seen = xcalloc(m->nitems ? m->nitems : 1, 1);
 	r->touched = xmalloc((m->nitems ? m->nitems : 1) * sizeof *r->touched);
+	for (size_t i = 0; i < npopular; i++)
+		r->poptotal += m->items[popular[i]].pop;
 }
 
 void
@@ -141,10 +143,13 @@ static int
 allowed(const struct rec_ranker *r, int64_t pid, uint32_t j)
 {
 	const struct rec_item *x = &r->m->items[j];
-	size_t len = strlen(x->key);
+	size_t len;
 
 	if (r->seen[j] == 2 && !r->f->allow_repeat)
 		return 0;
+	if (!r->f->exclude.count && !r->f->deny.count && !r->f->deny.has_zero)
+		return 1;
+	len = strlen(x->key);
 	if (r->f->exclude.count && strmap_get(&r->f->exclude, x->key, len) >= 0)
 		return 0;
 	if ((r->f->deny.count || r->f->deny.has_zero) &&
@@ -261,7 +266,7 @@ rec_rank(struct rec_ranker *r, int64_t pid, long u, struct rec_pick *out)
 	size_t want = r->f->n, got = 0, npool;
 	size_t poolcap = want * REC_POOL_FACTOR + 8;
 	struct rec_pick stackpool[128], *pool = poolcap <= 128 ? stackpool : xmalloc(poolcap * sizeof *pool);
-	double total = 0;
+	double total = r->poptotal;
 
 	if (u >= 0)
 		accumulate(r, u);
@@ -269,8 +274,6 @@ rec_rank(struct rec_ranker *r, int64_t pid, long u, struct rec_pick *out)
 	for (size_t i = 0; i < npool && got < want; i++)
 		if (diverse(r, out, got, pool[i].item))
 			out[got++] = pool[i];
-	for (size_t i = 0; i < r->npopular; i++)
-		total += r->m->items[r->popular[i]].pop;
 	for (size_t i = 0; i < r->npopular && got < want; i++) {
 		uint32_t j = r->popular[i];
 

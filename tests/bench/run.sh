@@ -428,4 +428,9 @@ if [ -s "$notes" ]; then
 	echo
 	sed 's/^/note: /' "$notes"
 fi
+# cdp-recommend: its own data with taste structure (rec.sh, recgen.c)
+if have cdp-recommend && [ "${BENCH_REC:-1}" = 1 ]; then
+	echo
+	sh "$here/rec.sh" "$scale"
+fi
 exit 0

@@ -64,6 +64,7 @@ test_cosine(void)
 	struct rec_model m;
 
 	rec_config_defaults(&c);
+	c.similarity = REC_COSINE;
 	tiny_data(&d, keys, 3, ptr, items, 3);
 	memset(&m, 0, sizeof m);
 	T_CHECK(rec_knn(&c, &d, top, 3, &m) == 0, "knn: builds");
