@@ -272,18 +272,6 @@ parse_args(struct cmd *c, int argc, char *argv[])
 
 /* ---- the model ------------------------------------------------------------- */
 
-static char *
-settings_text(const struct rec_config *cfg)
-{
-	struct strbuf sb = STRBUF_INIT;
-
-	sb_addf(&sb, "model=%s sim=%d k=%zu m=%zu lambda=%g half-life=%lld as-of=%lld item=%s w=",
-	    model_names[cfg->model], cfg->similarity, cfg->neighbors, cfg->max_items, cfg->lambda,
-	    (long long)cfg->half_life, (long long)cfg->as_of, cfg->item_column ? cfg->item_column : "");
-	rec_config_weights_text(cfg, &sb);
-	return sb_detach(&sb, NULL);
-}
-
 static void
 load_data(struct cmd *c)
 {
@@ -326,28 +314,14 @@ save_model(struct cmd *c, const char *settings)
 static void
 get_model(struct cmd *c)
 {
-	char *settings = settings_text(&c->cfg), *fp = rec_fingerprint(c->st, settings);
-	int r = c->train ? 1 : rec_model_load(c->st, &c->model);
+	char *settings = rec_settings_text(&c->cfg);
+	int trained;
 
-	if (r < 0)
-		cdp_warn("%s; training a new one", cdp_err());
-	if (r == 0 && strcmp(c->model.fingerprint, fp) == 0) {
-		if (!c->similar) {
-			load_data(c);
-			rec_data_remap(&c->data, &c->model);
-		}
-		free(settings);
-		free(fp);
-		return;
-	}
-	if (r == 0)
-		rec_model_free(&c->model);
-	load_data(c);
-	if (rec_train(&c->cfg, &c->data, &c->model) < 0)
+	if (rec_model_get(c->st, &c->cfg, c->train, !c->similar, &c->data, &c->model, &trained) < 0)
 		cdp_die(CDP_EXIT_FAIL, "%s", cdp_err());
-	c->model.fingerprint = fp;
-	c->model.trained = (int64_t)time(NULL) * 1000000;
-	save_model(c, settings);
+	c->have_data = c->have_data || trained || !c->similar;
+	if (trained)
+		save_model(c, settings);
 	free(settings);
 }
 

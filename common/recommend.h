@@ -14,6 +14,7 @@
  *                      recneighbors, entry recmodel) and its staleness
  *   recommend_rank.c   per profile top N: scores, exclusions, deny list,
  *                      diversity, explanations, offline evaluation
+ *   recommend_export.c the top N as columns of cdp-export
  *
  * Every model is, once built, the same thing: per item a short list of
  * (neighbour, weight), and a popularity per item.  A profile's score
@@ -134,6 +135,15 @@ char *rec_fingerprint(const struct store *st, const char *settings);
 int rec_model_save(struct store *st, const struct rec_model *m);
 /* 0 loaded, 1 no model stored, -1 error (damaged: cdp_err()). */
 int rec_model_load(struct store *st, struct rec_model *m);
+/* The settings a model depends on, as text (part of its fingerprint). */
+char *rec_settings_text(const struct rec_config *c);
+/*
+ * The stored model when it is fresh for c (and not train), else one
+ * trained now (*trained = 1; d then holds the data it came from).  With
+ * need_data, d is loaded and numbered like the model's items.
+ */
+int rec_model_get(struct store *st, const struct rec_config *c, int train, int need_data,
+    struct rec_data *d, struct rec_model *m, int *trained);
 /* Drop the stored model's entries and segments (caller commits). */
 int rec_model_drop(struct store *st);
 
@@ -192,6 +202,24 @@ struct rec_metrics {
 	double seconds;
 };
 int rec_evaluate(struct rec_ranker *r, size_t k, struct rec_metrics *out);
+
+/* Recommendations as extra export columns (recommend_export.c). */
+struct out;
+struct rec_columns {
+	struct rec_data d;
+	struct rec_model m;
+	struct rec_filter f;
+	struct rec_ranker r;
+	uint32_t *popular;
+	size_t npopular;
+	struct rec_pick *picks;
+	char **names;			/* rec_1_item, ... or REC1SKU, ... */
+	size_t nnames;
+};
+int rec_columns_open(struct rec_columns *rc, struct store *st, size_t n, int mailchimp);
+/* The export's extra_cells callback: ctx is the struct rec_columns. */
+void rec_columns_cells(void *ctx, int64_t id, struct out *o);
+void rec_columns_close(struct rec_columns *rc);
 
 /* Renumber d's items to m's by key, dropping items m does not know. */
 int rec_data_remap(struct rec_data *d, const struct rec_model *m);

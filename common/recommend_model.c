@@ -523,3 +523,51 @@ rec_model_load(struct store *st, struct rec_model *m)
 	}
 	return 0;
 }
+
+/* ---- a model for use ---------------------------------------------------- */
+
+static const char *const sim_names[] = { "cosine", "llr" };
+
+char *
+rec_settings_text(const struct rec_config *cfg)
+{
+	struct strbuf sb = STRBUF_INIT;
+
+	sb_addf(&sb, "model=%s sim=%s k=%zu m=%zu lambda=%g half-life=%lld as-of=%lld item=%s w=",
+	    kind_names[cfg->model], sim_names[cfg->similarity], cfg->neighbors, cfg->max_items,
+	    cfg->lambda, (long long)cfg->half_life, (long long)cfg->as_of,
+	    cfg->item_column ? cfg->item_column : "");
+	rec_config_weights_text(cfg, &sb);
+	return sb_detach(&sb, NULL);
+}
+
+int
+rec_model_get(struct store *st, const struct rec_config *c, int train, int need_data,
+    struct rec_data *d, struct rec_model *m, int *trained)
+{
+	char *settings = rec_settings_text(c), *fp = rec_fingerprint(st, settings);
+	int r = train ? 1 : rec_model_load(st, m);
+
+	free(settings);
+	*trained = 0;
+	if (r < 0)
+		cdp_warn("%s; training a new one", cdp_err());
+	if (r == 0 && strcmp(m->fingerprint, fp) == 0) {
+		free(fp);
+		if (!need_data)
+			return 0;
+		if (rec_data_load(st, c, d) < 0)
+			return -1;
+		return rec_data_remap(d, m);
+	}
+	if (r == 0)
+		rec_model_free(m);
+	if (rec_data_load(st, c, d) < 0 || rec_train(c, d, m) < 0) {
+		free(fp);
+		return -1;
+	}
+	m->fingerprint = fp;
+	m->trained = (int64_t)time(NULL) * 1000000;
+	*trained = 1;
+	return 0;
+}

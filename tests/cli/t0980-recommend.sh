@@ -215,6 +215,25 @@ t_weights() {
 }
 check "--weight decides which events count" t_weights
 
+t_export() {
+	shop
+	pid C6 | cdp-export -q --recommendations 2 > ex.csv
+	head -n 1 ex.csv | grep -q ',rec_1_item,rec_1_name,rec_1_url,rec_1_price,rec_1_image_url,rec_2_item,'
+	grep -q ',MAT,MAT item,,19.90,,' ex.csv
+	pid C6 | cdp-export -q --recommendations 1 --format jsonl > ex.jsonl
+	jq -e '.rec_1_item == "MAT" and .rec_1_name == "MAT item" and .rec_1_price == 19.90' ex.jsonl > /dev/null
+	# Mailchimp: merge fields, only where e-mail consent is given
+	printf 'customer_id,email_opt_in\nC6,true\n' > optin.csv
+	cdp-import -q optin.csv
+	cdp-merge -q
+	pid C6 | cdp-export -q --preset mailchimp --recommendations 2 > mc.csv
+	head -n 1 mc.csv | grep -q ',REC1SKU,REC1NAME,REC1URL,REC1PRICE,REC1IMAGE,REC2SKU,'
+	grep -q '^c6@example.com,.*,MAT,MAT item,,19.90,' mc.csv
+	expect_status 64 cdp-export --all --recommendations 0
+	expect_status 64 cdp-export --all --records --recommendations 1
+}
+check "cdp-export --recommendations adds rec_N_* columns, Mailchimp merge fields" t_export
+
 t_quality() {
 	command -v cc > /dev/null 2>&1 || skip "no C compiler for tests/bench/recgen.c"
 	cc -std=c11 -O2 -D_GNU_SOURCE -o recgen "$(dirname "$SAMPLES")/tests/bench/recgen.c" -lm
