@@ -53,7 +53,7 @@ help(void)
 	    "      --removals FILE      presets: write removals (-ID) to FILE\n"
 	    "      --records            the records of the profiles (access requests)\n"
 	    "      --recommendations N  add each profile's top N products (cdp-recommend):\n"
-	    "                           rec_1_item, rec_1_name, rec_1_url, rec_1_price, ...\n"
+	    "                           and the cart item: cart_item, ..., rec_1_item, rec_1_name, ...\n"
 	    "  -q, --quiet              no summary on stderr\n"
 	    "  -s, --store DIR          the store (default $CDP_STORE, else ./cdp.store)\n"
 	    "      --help, --version\n\n"

@@ -79,6 +79,7 @@ struct rec_data {
 	uint32_t *uitem;		/* items of a user, ascending */
 	float *uw;			/* decayed weight */
 	uint8_t *ubought;		/* 1: a purchase among them */
+	uint32_t *ucart;		/* per user: item left in the cart, or UINT32_MAX */
 	/* evaluation: purchases at or after the cut, same layout */
 	uint64_t *tptr;
 	uint32_t *titem;

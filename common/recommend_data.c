@@ -283,7 +283,7 @@ struct raw {
 	int64_t *pid, *t;
 	uint32_t *item;
 	float *w;
-	uint8_t *flag;		/* 1 purchase, 2 after the cut */
+	uint8_t *flag;		/* 1 purchase, 2 after the cut, 4 added to a cart */
 	size_t n, cap;
 };
 
@@ -315,7 +315,15 @@ raw_free(struct raw *r)
 	free(r->flag);
 }
 
-/* The weight of each dictionary entry of the _event column (0: ignored). */
+/* "product_added", "add_to_cart": an item put in the cart. */
+static int
+is_cart_event(const char *s)
+{
+	return (strstr(s, "added") || strstr(s, "cart")) && !strstr(s, "wishlist");
+}
+
+/* The weight of each dictionary entry of the _event column (0: ignored);
+ * *buy gets 1 for a purchase and 4 for a cart event. */
 static double *
 event_weights(const struct rec_config *c, const struct colvec *ev, double wmax, uint8_t **buy)
 {
@@ -328,7 +336,7 @@ event_weights(const struct rec_config *c, const struct colvec *ev, double wmax, 
 		for (size_t e = 0; e < c->nevents; e++)
 			if (strcmp(s, c->events[e]) == 0) {
 				w[k] = c->weights[e];
-				(*buy)[k] = c->weights[e] >= wmax;
+				(*buy)[k] = (c->weights[e] >= wmax) | (is_cart_event(s) ? 4 : 0);
 			}
 	}
 	return w;
@@ -388,7 +396,7 @@ segment_rows(const struct rec_config *c, struct rec_data *d, struct raw *raw,
 		t = sc->tm.iv[r];
 		flag = buy[code];
 		if (c->cut && t >= c->cut) {
-			if (flag && (!c->horizon || t - c->cut < c->horizon))
+			if ((flag & 1) && (!c->horizon || t - c->cut < c->horizon))
 				raw_push(raw, sc->links[r], it, (float)w[code], t, 2);
 			continue;
 		}
@@ -534,7 +542,7 @@ build_csr(struct rec_data *d, const struct raw *raw, const uint32_t *u, int test
 			continue;
 		if (!test && c->half_life > 0)
 			w *= exp2(-(double)(c->as_of - raw->t[i]) / (double)c->half_life);
-		cells[fill[u[i]]++] = (struct cell){ raw->item[i], (float)w, raw->flag[i] };
+		cells[fill[u[i]]++] = (struct cell){ raw->item[i], (float)w, raw->flag[i] & 1 };
 	}
 	free(fill);
 	*item_out = xmalloc((n ? n : 1) * sizeof **item_out);
@@ -566,6 +574,28 @@ build_csr(struct rec_data *d, const struct raw *raw, const uint32_t *u, int test
 	ptr[d->nusers] = out;
 	free(cells);
 	*ptr_out = ptr;
+}
+
+/*
+ * Each profile's cart item: the item of its latest cart event, unless
+ * it bought that item at or after that time (what an abandoner left).
+ */
+static void
+cart_items(struct rec_data *d, const struct raw *raw, const uint32_t *u)
+{
+	int64_t *when = xcalloc(d->nusers ? d->nusers : 1, sizeof *when);
+
+	d->ucart = xmalloc((d->nusers ? d->nusers : 1) * sizeof *d->ucart);
+	for (size_t k = 0; k < d->nusers; k++)
+		d->ucart[k] = UINT32_MAX;
+	for (size_t i = 0; i < raw->n; i++)
+		if ((raw->flag[i] & 4) && raw->flag[i] != 2 && raw->t[i] >= when[u[i]])
+			when[u[i]] = raw->t[i], d->ucart[u[i]] = raw->item[i];
+	for (size_t i = 0; i < raw->n; i++)
+		if ((raw->flag[i] & 1) && raw->flag[i] != 2 && raw->item[i] == d->ucart[u[i]] &&
+		    raw->t[i] >= when[u[i]])
+			d->ucart[u[i]] = UINT32_MAX;
+	free(when);
 }
 
 static void
@@ -646,6 +676,7 @@ rec_data_load(struct store *st, const struct rec_config *c, struct rec_data *d)
 	build_csr(d, &raw, u, 0, &cc, &d->uptr, &d->uitem);
 	if (c->cut)
 		build_csr(d, &raw, u, 1, &cc, &d->tptr, &d->titem);
+	cart_items(d, &raw, u);
 	free(u);
 	raw_free(&raw);
 	finish_items(d);
@@ -675,6 +706,7 @@ rec_data_free(struct rec_data *d)
 	free(d->ubought);
 	free(d->tptr);
 	free(d->titem);
+	free(d->ucart);
 	memset(d, 0, sizeof *d);
 }
 

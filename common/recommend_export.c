@@ -1,11 +1,14 @@
 /*
  * recommend_export.c - recommendations as extra columns of cdp-export
- * (--recommendations N): for each exported profile its top N items,
- * each as item, name, url, price and image columns:
- *   plain     rec_1_item, rec_1_name, rec_1_url, rec_1_price,
+ * (--recommendations N): for each exported profile the item it left in
+ * its cart (its latest cart event's item, unless bought since), then
+ * its top N other items, each as item, name, url, price and image columns:
+ *   plain     cart_item, cart_name, cart_url, cart_price, cart_image_url,
+ *             rec_1_item, rec_1_name, rec_1_url, rec_1_price,
  *             rec_1_image_url, rec_2_item, ...
- *   mailchimp REC1SKU, REC1NAME, REC1URL, REC1PRICE, REC1IMAGE, ...
- *             (merge tags: upper case, at most ten characters)
+ *   mailchimp CARTSKU, CARTNAME, ..., REC1SKU, REC1NAME, REC1URL,
+ *             REC1PRICE, REC1IMAGE, ... (merge tags: upper case, at
+ *             most ten characters)
  * The model is the store's when fresh, else trained in memory with the
  * default settings; the ranking rules are cdp-recommend's.
  */
@@ -35,7 +38,7 @@ rec_columns_open(struct rec_columns *rc, struct store *st, size_t n, int mailchi
 	}
 	rec_config_free(&c);
 	rec_filter_init(&rc->f);
-	rc->f.n = n;
+	rc->f.n = n + 1;	/* one more: the cart item is not repeated */
 	rc->popular = xmalloc((rc->m.nitems ? rc->m.nitems : 1) * sizeof *rc->popular);
 	{
 		double *pop = xmalloc((rc->m.nitems ? rc->m.nitems : 1) * sizeof *pop);
@@ -47,17 +50,21 @@ rec_columns_open(struct rec_columns *rc, struct store *st, size_t n, int mailchi
 		free(pop);
 	}
 	rec_ranker_init(&rc->r, &rc->m, &rc->d, &rc->f, rc->popular, rc->npopular);
-	rc->picks = xmalloc(n * sizeof *rc->picks);
-	rc->nnames = n * REC_COLS;
+	rc->picks = xmalloc((n + 1) * sizeof *rc->picks);
+	rc->nnames = (n + 1) * REC_COLS;
 	rc->names = xmalloc(rc->nnames * sizeof *rc->names);
-	for (size_t k = 0; k < n; k++)
+	for (size_t k = 0; k <= n; k++)
 		for (int j = 0; j < REC_COLS; j++) {
 			struct strbuf sb = STRBUF_INIT;
 
-			if (mailchimp)
-				sb_addf(&sb, "REC%zu%s", k + 1, tags[j]);
+			if (mailchimp && k == 0)
+				sb_addf(&sb, "CART%s", tags[j]);
+			else if (mailchimp)
+				sb_addf(&sb, "REC%zu%s", k, tags[j]);
+			else if (k == 0)
+				sb_addf(&sb, "cart_%s", plain[j]);
 			else
-				sb_addf(&sb, "rec_%zu_%s", k + 1, plain[j]);
+				sb_addf(&sb, "rec_%zu_%s", k, plain[j]);
 			rc->names[k * REC_COLS + j] = sb_detach(&sb, NULL);
 		}
 	return 0;
@@ -72,27 +79,39 @@ cell(struct out *o, const char *s, int kind)
 		out_null(o);
 }
 
+/* One item's five cells; empty ones for no item. */
+static void
+item_cells(struct out *o, const struct rec_item *x)
+{
+	if (!x) {
+		for (int j = 0; j < REC_COLS; j++)
+			out_null(o);
+		return;
+	}
+	cell(o, x->key, OK_STRING);
+	cell(o, x->name, OK_STRING);
+	cell(o, x->url, OK_STRING);
+	cell(o, x->price, x->price && strspn(x->price, "0123456789.-") == strlen(x->price) ?
+	    OK_NUMBER : OK_STRING);
+	cell(o, x->image_url, OK_STRING);
+}
+
 void
 rec_columns_cells(void *ctx, int64_t id, struct out *o)
 {
 	struct rec_columns *rc = ctx;
-	size_t np = rec_rank(&rc->r, id, rec_data_user(&rc->d, id), rc->picks);
+	long u = rec_data_user(&rc->d, id);
+	size_t np = rec_rank(&rc->r, id, u, rc->picks);
+	uint32_t cart = u >= 0 && rc->d.ucart ? rc->d.ucart[u] : UINT32_MAX;
 
-	for (size_t k = 0; k < rc->f.n; k++) {
-		const struct rec_item *x = k < np ? &rc->m.items[rc->picks[k].item] : NULL;
+	size_t written = 0;
 
-		if (!x) {
-			for (int j = 0; j < REC_COLS; j++)
-				out_null(o);
-			continue;
-		}
-		cell(o, x->key, OK_STRING);
-		cell(o, x->name, OK_STRING);
-		cell(o, x->url, OK_STRING);
-		cell(o, x->price, x->price && strspn(x->price, "0123456789.-") == strlen(x->price) ?
-		    OK_NUMBER : OK_STRING);
-		cell(o, x->image_url, OK_STRING);
-	}
+	item_cells(o, cart != UINT32_MAX ? &rc->m.items[cart] : NULL);
+	for (size_t k = 0; k < np && written + 1 < rc->f.n; k++)
+		if (rc->picks[k].item != cart)
+			item_cells(o, &rc->m.items[rc->picks[k].item]), written++;
+	for (; written + 1 < rc->f.n; written++)
+		item_cells(o, NULL);
 }
 
 void

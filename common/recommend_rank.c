@@ -418,6 +418,9 @@ rec_data_remap(struct rec_data *d, const struct rec_model *m)
 		}
 	}
 	d->uptr[d->nusers] = out;
+	for (size_t u = 0; d->ucart && u < d->nusers; u++)
+		if (d->ucart[u] != UINT32_MAX)
+			d->ucart[u] = map[d->ucart[u]];
 	free(map);
 	strmap_free(&keys);
 	return 0;

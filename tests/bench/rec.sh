@@ -40,9 +40,10 @@ events=$(wc -l < "$data")
 orders=$(grep -c '"Order Completed"' "$data")
 
 TIME=
-[ -x /usr/bin/time ] && TIME="/usr/bin/time -f %e\t%M -o $work/rec.time"
+[ -x /usr/bin/time ] && TIME="/usr/bin/time -f %e\t%M\t%U\t%S -o $work/rec.time"
 
-# run LABEL cmd...: prints "LABEL seconds peak-RSS-MiB"
+# run LABEL cmd...: prints "LABEL wall-seconds cpu-seconds peak-RSS-MiB"
+# (CPU time too: on a shared machine the wall clock says little)
 run() {
 	label=$1
 	shift
@@ -50,10 +51,13 @@ run() {
 	$TIME "$@" 2> "$work/rec.err" > "$work/rec.out"
 	rc=$?
 	t1=$(date +%s%N)
-	rss=-
-	[ -n "$TIME" ] && rss=$(awk -F '\t' 'END { printf "%.0f", $2 / 1024 }' "$work/rec.time")
-	awk -v l="$label" -v s="$(( (t1 - t0) / 1000000 ))" -v r="$rss" -v rc="$rc" \
-	    'BEGIN { printf "%-40s %9.2f s %8s MiB%s\n", l, s / 1000, r, rc > 1 ? "  FAILED" : "" }'
+	rss=- cpu=-
+	if [ -n "$TIME" ]; then
+		rss=$(awk -F '\t' 'END { printf "%.0f", $2 / 1024 }' "$work/rec.time")
+		cpu=$(awk -F '\t' 'END { printf "%.2f", $3 + $4 }' "$work/rec.time")
+	fi
+	awk -v l="$label" -v s="$(( (t1 - t0) / 1000000 ))" -v r="$rss" -v c="$cpu" -v rc="$rc" \
+	    'BEGIN { printf "%-40s %8.2f s wall %8s s cpu %6s MiB%s\n", l, s / 1000, c, r, (rc > 1 ? "  FAILED" : "") }'
 	[ "$rc" -gt 1 ] && sed 's/^/  /' "$work/rec.err"
 	return 0
 }

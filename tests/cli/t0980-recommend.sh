@@ -218,8 +218,12 @@ check "--weight decides which events count" t_weights
 t_export() {
 	shop
 	pid C6 | cdp-export -q --recommendations 2 > ex.csv
-	head -n 1 ex.csv | grep -q ',rec_1_item,rec_1_name,rec_1_url,rec_1_price,rec_1_image_url,rec_2_item,'
-	grep -q ',MAT,MAT item,,19.90,,' ex.csv
+	head -n 1 ex.csv | grep -q ',cart_item,cart_name,cart_url,cart_price,cart_image_url,rec_1_item,rec_1_name,rec_1_url,rec_1_price,rec_1_image_url,rec_2_item,'
+	grep -q ',,,,,,MAT,MAT item,,19.90,,' ex.csv
+	# the pot C4 added but did not buy is its cart item, and not again a recommendation
+	pid C4 | cdp-export -q --recommendations 3 --fields profile_id > cart.csv
+	grep -q '^[0-9]*,POT,POT item,,19.90,,' cart.csv
+	test "$(grep -o ',POT,' cart.csv | wc -l)" -eq 1
 	pid C6 | cdp-export -q --recommendations 1 --format jsonl > ex.jsonl
 	jq -e '.rec_1_item == "MAT" and .rec_1_name == "MAT item" and .rec_1_price == 19.90' ex.jsonl > /dev/null
 	# Mailchimp: merge fields, only where e-mail consent is given
@@ -227,12 +231,12 @@ t_export() {
 	cdp-import -q optin.csv
 	cdp-merge -q
 	pid C6 | cdp-export -q --preset mailchimp --recommendations 2 > mc.csv
-	head -n 1 mc.csv | grep -q ',REC1SKU,REC1NAME,REC1URL,REC1PRICE,REC1IMAGE,REC2SKU,'
+	head -n 1 mc.csv | grep -q ',CARTSKU,CARTNAME,CARTURL,CARTPRICE,CARTIMAGE,REC1SKU,REC1NAME,REC1URL,REC1PRICE,REC1IMAGE,REC2SKU,'
 	grep -q '^c6@example.com,.*,MAT,MAT item,,19.90,' mc.csv
 	expect_status 64 cdp-export --all --recommendations 0
 	expect_status 64 cdp-export --all --records --recommendations 1
 }
-check "cdp-export --recommendations adds rec_N_* columns, Mailchimp merge fields" t_export
+check "cdp-export --recommendations adds cart_* and rec_N_* columns, Mailchimp merge fields" t_export
 
 t_quality() {
 	command -v cc > /dev/null 2>&1 || skip "no C compiler for tests/bench/recgen.c"
