@@ -81,6 +81,16 @@ t_nohistory() {
 }
 check "a profile without history gets the popular items" t_nohistory
 
+t_segment_popularity() {
+	shop
+	# overall, tents sell best; among these cooks, stoves do
+	printf '%s\n' "$(pid C10)" "$(pid C4)" "$(pid C5)" > ids
+	cdp-recommend -n 1 < ids | awk -F, -v p="$(pid C10)" '$1 == p { print $3 }' | grep -qx TENT
+	cdp-recommend -n 1 --segment-popularity < ids |
+	    awk -F, -v p="$(pid C10)" '$1 == p { print $3 }' | grep -qx STOVE
+}
+check "--segment-popularity fills from what the segment on stdin likes" t_segment_popularity
+
 t_all_formats() {
 	shop
 	cdp-recommend --all -n 2 --format jsonl > out.jsonl
