@@ -663,6 +663,15 @@ explain(struct cmd *c)
 		cdp_die(CDP_EXIT_FAIL, "%s", cdp_err());
 	pid = mergemap_resolve(&mm, pid);
 	mergemap_free(&mm);
+	{
+		size_t nknown;
+		int64_t *known = all_profiles(c->st, &nknown), id = pid;
+		int found = bsearch(&id, known, nknown, sizeof *known, cmp_i64) != NULL;
+
+		free(known);
+		if (!found)
+			cdp_die(CDP_EXIT_FAIL, "profile %lld does not exist", pid);
+	}
 	get_model(c);
 	popular = overall_popular(&c->model, &npop);
 	rec_ranker_init(&r, &c->model, &c->data, &c->filt, popular, npop);

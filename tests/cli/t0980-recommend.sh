@@ -124,6 +124,7 @@ t_explain() {
 	cdp-recommend --explain "$(pid C10)" -n 1 > cold.txt
 	grep -q 'popular' cold.txt
 	expect_status 64 cdp-recommend --explain nobody
+	expect_status 2 cdp-recommend --explain 999
 }
 check "--explain names the items a pick came from, and how strongly" t_explain
 
