@@ -6,6 +6,7 @@
  *   recommend_data.c   records + links -> interactions: a profile x item
  *                      matrix of decayed event weights (CSR by profile),
  *                      the items and their carried attributes
+ *   recommend_lines.c  line items of orders kept as JSON arrays
  *   recommend_knn.c    item-to-item co-occurrence, cosine or
  *                      log-likelihood ratio, top K neighbours per item
  *   recommend_ease.c   EASE (Steck 2019) on the M most popular items,
@@ -94,6 +95,14 @@ void rec_data_free(struct rec_data *d);
 long rec_data_user(const struct rec_data *d, int64_t pid);
 /* The diversity group of an item from its name or key (see recommend_data.c). */
 char *rec_group_of(const char *parent, const char *name, const char *key);
+
+/* One line item of an order held as a JSON array (recommend_lines.c). */
+struct rec_line {
+	const char *key, *name, *price, *category, *url, *image_url, *parent;
+};
+/* Call fn for each product object of the array json; -1 if not an array. */
+int rec_lines_parse(const char *json, const char *want,
+    void (*fn)(void *ctx, const struct rec_line *l), void *ctx);
 
 /* A built model: neighbour lists over the items of its data. */
 struct rec_model {

@@ -168,6 +168,9 @@ enum { A_NAME, A_PRICE, A_CATEGORY, A_URL, A_IMAGE, A_PARENT, A_N };
 struct segcols {
 	struct colvec ev, tm, item, attr[A_N];
 	int has_attr[A_N];
+	int has_item;
+	struct colvec lines;	/* orders' products as JSON arrays, if any */
+	int has_lines;
 	int64_t *links;
 	size_t nlinks;
 };
@@ -221,17 +224,31 @@ segcols_free(struct segcols *sc)
 {
 	colvec_free(&sc->ev);
 	colvec_free(&sc->tm);
-	colvec_free(&sc->item);
+	if (sc->has_item)
+		colvec_free(&sc->item);
+	if (sc->has_lines)
+		colvec_free(&sc->lines);
 	for (int a = 0; a < A_N; a++)
 		if (sc->has_attr[a])
 			colvec_free(&sc->attr[a]);
 	free(sc->links);
 }
 
-/* Read what one segment needs.  0 read, 1 nothing to use, -1 error. */
+/* The column of orders' line items (properties.products), or -1. */
 static int
-segcols_read(struct store *st, const struct mergemap *mm, struct segment *s, const char *want,
-    struct segcols *sc)
+find_lines_col(struct segment *s)
+{
+	for (size_t c = 0; c < s->ncols; c++) {
+		const char *n = s->cols[c].name, *dot = strrchr(n, '.');
+
+		if (n[0] != '_' && strcasecmp(dot ? dot + 1 : n, "products") == 0)
+			return (int)c;
+	}
+	return -1;
+}
+
+static int
+read_attrs(struct segment *s, int ii, size_t plen, struct segcols *sc)
 {
 	static const char *const an[A_N][4] = {
 		{ "name", "product_name", "title", NULL }, { "price", "unit_price", NULL },
@@ -239,26 +256,7 @@ segcols_read(struct store *st, const struct mergemap *mm, struct segment *s, con
 		{ "image_url", "image", NULL }, { "parent_id", "group_id", NULL },
 	};
 	static const char *const parent_of_sku[] = { "product_id", "parent_id", "group_id", NULL };
-	int ie, it, ii;
-	size_t plen = 0;
 
-	memset(sc, 0, sizeof *sc);
-	ie = segment_col_index(s, "_event");
-	it = segment_col_index(s, "_time");
-	ii = find_item_col(s, want, &plen);
-	if (ie < 0 || it < 0 || ii < 0)
-		return 1;
-	if (links_read(st, mm, s->id, &sc->links, &sc->nlinks) < 0)
-		return -1;
-	if (!sc->links)
-		return 1;	/* not merged yet: no profile to give it to */
-	if (segment_read(s, ie, &sc->ev) < 0 || segment_read(s, it, &sc->tm) < 0 ||
-	    segment_read(s, ii, &sc->item) < 0)
-		goto fail;
-	if (sc->ev.type != CT_STR || sc->nlinks != s->nrows) {
-		cdp_seterr("%s: unexpected _event column or links", path_base(s->path));
-		goto fail;
-	}
 	for (int a = 0; a < A_N; a++) {
 		const char *name = s->cols[ii].name + plen;
 		const char *const *names = a == A_PARENT && strcasecmp(name, "sku") == 0 ?
@@ -267,10 +265,48 @@ segcols_read(struct store *st, const struct mergemap *mm, struct segment *s, con
 
 		if (c >= 0 && c != ii) {
 			if (segment_read(s, c, &sc->attr[a]) < 0)
-				goto fail;
+				return -1;
 			sc->has_attr[a] = 1;
 		}
 	}
+	return 0;
+}
+
+/* Read what one segment needs.  0 read, 1 nothing to use, -1 error. */
+static int
+segcols_read(struct store *st, const struct mergemap *mm, struct segment *s, const char *want,
+    struct segcols *sc)
+{
+	int ie, it, ii, il;
+	size_t plen = 0;
+
+	memset(sc, 0, sizeof *sc);
+	ie = segment_col_index(s, "_event");
+	it = segment_col_index(s, "_time");
+	ii = find_item_col(s, want, &plen);
+	il = find_lines_col(s);
+	if (ie < 0 || it < 0 || (ii < 0 && il < 0))
+		return 1;
+	if (links_read(st, mm, s->id, &sc->links, &sc->nlinks) < 0)
+		return -1;
+	if (!sc->links)
+		return 1;	/* not merged yet: no profile to give it to */
+	if (segment_read(s, ie, &sc->ev) < 0 || segment_read(s, it, &sc->tm) < 0)
+		goto fail;
+	if (ii >= 0 && segment_read(s, ii, &sc->item) < 0)
+		goto fail;
+	sc->has_item = ii >= 0;
+	if (il >= 0 && segment_read(s, il, &sc->lines) < 0)
+		goto fail;
+	sc->has_lines = il >= 0 && sc->lines.type == CT_STR;
+	if (il >= 0 && !sc->has_lines)
+		colvec_free(&sc->lines);
+	if (sc->ev.type != CT_STR || sc->nlinks != s->nrows) {
+		cdp_seterr("%s: unexpected _event column or links", path_base(s->path));
+		goto fail;
+	}
+	if (ii >= 0 && read_attrs(s, ii, plen, sc) < 0)
+		goto fail;
 	return 0;
 fail:
 	segcols_free(sc);
@@ -360,6 +396,59 @@ take_attrs(struct rec_data *d, const struct segcols *sc, uint32_t it, size_t r, 
 }
 
 static void
+set_text(char **slot, const char *v)
+{
+	if (!v)
+		return;
+	free(*slot);
+	*slot = xstrdup(v);
+}
+
+struct line_ctx {
+	struct rec_data *d;
+	struct raw *raw;
+	int64_t pid, t;
+	float w;
+	uint8_t flag;
+	int test;
+};
+
+/* One line item of an order: an interaction, and the item's attributes. */
+static void
+take_line(void *ctx, const struct rec_line *l)
+{
+	struct line_ctx *lc = ctx;
+	uint32_t it = item_index(lc->d, l->key, strlen(l->key));
+	struct rec_item *x = &lc->d->items[it];
+
+	raw_push(lc->raw, lc->pid, it, lc->w, lc->t, lc->test ? 2 : lc->flag);
+	if (lc->test || x->attr_time > lc->t)
+		return;
+	x->attr_time = lc->t;
+	set_text(&x->name, l->name);
+	set_text(&x->price, l->price);
+	set_text(&x->category, l->category);
+	set_text(&x->url, l->url);
+	set_text(&x->image_url, l->image_url);
+	set_text(&x->group, l->parent);
+}
+
+/* Row r's products array: one interaction per line item. */
+static void
+line_row(const struct rec_config *c, struct rec_data *d, struct raw *raw,
+    const struct segcols *sc, size_t r, float w, uint8_t flag)
+{
+	struct line_ctx lc = { d, raw, sc->links[r], sc->tm.iv[r], w, flag, 0 };
+
+	if (c->cut && lc.t >= c->cut) {
+		if (!(flag & 1) || (c->horizon && lc.t - c->cut >= c->horizon))
+			return;
+		lc.test = 1;
+	}
+	rec_lines_parse(colvec_str(&sc->lines, r, NULL), c->item_column, take_line, &lc);
+}
+
+static void
 segment_rows(const struct rec_config *c, struct rec_data *d, struct raw *raw,
     const struct segcols *sc, double wmax)
 {
@@ -378,8 +467,13 @@ segment_rows(const struct rec_config *c, struct rec_data *d, struct raw *raw,
 		uint8_t flag;
 
 		if (colvec_isnull(&sc->ev, r) || !w[code] || sc->links[r] <= 0 ||
-		    colvec_isnull(&sc->item, r) || colvec_isnull(&sc->tm, r))
+		    colvec_isnull(&sc->tm, r))
 			continue;
+		if (!sc->has_item || colvec_isnull(&sc->item, r)) {
+			if (sc->has_lines && !colvec_isnull(&sc->lines, r))
+				line_row(c, d, raw, sc, r, (float)w[code], buy[code]);
+			continue;
+		}
 		if (sc->item.type == CT_STR) {
 			size_t len;
 			const char *s = colvec_str(&sc->item, r, &len);

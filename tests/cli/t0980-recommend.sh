@@ -166,6 +166,21 @@ t_diversity() {
 }
 check "no three variants of one product in a list (diversity)" t_diversity
 
+t_products_array() {
+	# Segment's Order Completed: the line items in properties.products
+	for u in 1 2 3; do
+		printf '{"type":"track","event":"Order Completed","messageId":"o%s","userId":"P%s","timestamp":"2025-03-01T10:00:00Z","properties":{"order_id":"%s","products":[{"product_id":"507f","sku":"G-32","name":"Monopoly","price":19},{"sku":"G-33","name":"Uno","price":3.5,"url":"https://shop.example/uno"}]}}\n' $u $u $u
+	done > orders.jsonl
+	printf '{"type":"track","event":"Product Viewed","messageId":"v1","userId":"P4","timestamp":"2025-03-02T10:00:00Z","properties":{"sku":"G-32","name":"Monopoly","price":19}}\n' >> orders.jsonl
+	printf '{"type":"track","event":"Order Completed","messageId":"bad","userId":"P5","timestamp":"2025-03-02T10:00:00Z","properties":{"products":"[{oops"}}\n' >> orders.jsonl
+	cdp-import -q orders.jsonl
+	cdp-merge -q
+	cdp-recommend --similar G-32 --attributes > sim.csv
+	grep -q '^G-32,1,G-33,.*,Uno,3.5,,https://shop.example/uno,' sim.csv
+	pid P4 | cdp-recommend -n 1 | grep -q ',G-33,'
+}
+check "order line items in a products array count, one interaction each" t_products_array
+
 t_stale() {
 	shop
 	cdp-recommend --train 2> /dev/null
