@@ -257,17 +257,19 @@ person(FILE *f, long pid, uint64_t seed, long *orders)
 	struct person p;
 	double activity = exp(0.9 * gauss(&s)) * 3.0;	/* sessions a year */
 	long long t = T_NOW - SPAN + (long long)(unif(&s) * SPAN * 0.9);
-	int pending = -1;
+	int pending = -1, sessions = 0;
 
 	splitmix(&s);
 	tastes(&p, &s);
 	for (;;) {
 		int b;
 
-		t += (long long)(-log(unif(&s) + 1e-12) * 365.0 * DAY / activity);
+		/* the next visit; after a purchase often soon, for a complement */
 		if (pending >= 0 && unif(&s) < 0.6)
-			t -= (long long)(unif(&s) * 20 * DAY);	/* back soon for the complement */
-		if (t >= T_NOW - 3600)
+			t += (long long)((0.5 + 10 * unif(&s)) * DAY);
+		else
+			t += (long long)(-log(unif(&s) + 1e-12) * 365.0 * DAY / activity);
+		if (t >= T_NOW - 3600 || ++sessions > 500)
 			break;
 		b = session(f, pid, &p, &s, t, pending, orders);
 		pending = -1;
