@@ -12,6 +12,9 @@
  * columns next to it (same prefix): name, price, category, url,
  * image_url, and the parent product (product_id when the item is a
  * sku, else parent_id or group_id); the latest event's values win.
+ * Orders whose line items are a JSON array (a column "products") give
+ * one interaction per item (recommend_lines.c).  Each profile's cart
+ * item is the item of its latest cart event, unless bought since.
  *
  * Guarantees: the result depends only on the store's rows and the
  * configuration, never on the clock (the reference time defaults to
