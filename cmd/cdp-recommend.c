@@ -489,77 +489,97 @@ overall_popular(const struct rec_model *m, size_t *np)
 }
 
 /*
- * Ranking runs in two threads over alternate chunks of profiles; the
- * main thread writes each chunk's picks in input order, so the output
- * is the same as one thread's.
+ * Ranking runs in two threads over alternate chunks of profiles, each
+ * formatting its chunk's rows into memory; the main thread writes the
+ * chunks in input order, so the output is the same as one thread's.
  */
 #define CHUNK 4096
 
 struct rank_job {
+	struct cmd *c;
 	struct rec_ranker r;
-	const struct rec_data *d;
 	const int64_t *known;
-	size_t nknown, n, first, count;
+	size_t nknown, first, count;
 	const int64_t *ids;
-	struct rec_pick *picks;	/* count x n */
-	size_t *np;		/* picks per profile; SIZE_MAX: no such profile */
+	struct rec_pick *picks;	/* n of them */
+	uint8_t *missing;	/* per profile of the chunk: not in the store */
+	size_t written, fallback;
+	char *buf;		/* the chunk's rows, formatted */
+	size_t len, hdrlen;
+	int failed;
 };
 
 static void *
 rank_chunk(void *arg)
 {
 	struct rank_job *jb = arg;
+	struct cmd *c = jb->c;
+	FILE *mem = open_memstream(&jb->buf, &jb->len);
+	struct out o;
+	char who[32];
 
+	if (!mem) {
+		jb->failed = 1;
+		return NULL;
+	}
+	out_init(&o, mem, c->format, 0);
+	header(&o, "profile_id", "item", c->attrs);
+	fflush(mem);
+	jb->hdrlen = jb->len;	/* the header is the main stream's business */
 	for (size_t i = 0; i < jb->count; i++) {
 		int64_t id = jb->ids[jb->first + i];
+		size_t np;
 
-		if (jb->known && !bsearch(&id, jb->known, jb->nknown, sizeof *jb->known, cmp_i64)) {
-			jb->np[i] = SIZE_MAX;
+		jb->missing[i] = jb->known &&
+		    !bsearch(&id, jb->known, jb->nknown, sizeof *jb->known, cmp_i64);
+		if (jb->missing[i])
 			continue;
+		np = rec_rank(&jb->r, id, rec_data_user(&c->data, id), jb->picks);
+		snprintf(who, sizeof who, "%lld", (long long)id);
+		for (size_t k = 0; k < np; k++) {
+			write_row(c, &o, who, k + 1, &jb->picks[k]);
+			jb->fallback += jb->picks[k].fallback;
 		}
-		jb->np[i] = rec_rank(&jb->r, id, rec_data_user(jb->d, id), jb->picks + i * jb->r.f->n);
+		jb->written += np;
 	}
+	out_free(&o);
+	if (fclose(mem) != 0)
+		jb->failed = 1;
 	return NULL;
 }
 
+/* The chunk's notes and rows, in order. */
 static void
-write_chunk(struct cmd *c, struct out *o, const struct rank_job *jb, size_t *written,
-    size_t *fallback)
+write_chunk(struct cmd *c, struct rank_job *jb)
 {
-	char who[32];
-
-	for (size_t i = 0; i < jb->count; i++) {
-		int64_t id = jb->ids[jb->first + i];
-
-		if (jb->np[i] == SIZE_MAX) {
-			if (++c->missing <= 10)
-				cdp_warn("profile %lld does not exist", (long long)id);
-			continue;
-		}
-		snprintf(who, sizeof who, "%lld", (long long)id);
-		for (size_t k = 0; k < jb->np[i]; k++) {
-			write_row(c, o, who, k + 1, &jb->picks[i * c->filt.n + k]);
-			*fallback += jb->picks[i * c->filt.n + k].fallback;
-		}
-		*written += jb->np[i];
-	}
+	if (jb->failed)
+		cdp_die(CDP_EXIT_FAIL, "out of memory for the output");
+	for (size_t i = 0; i < jb->count; i++)
+		if (jb->missing[i] && ++c->missing <= 10)
+			cdp_warn("profile %lld does not exist", (long long)jb->ids[jb->first + i]);
+	if (jb->len > jb->hdrlen &&
+	    fwrite(jb->buf + jb->hdrlen, 1, jb->len - jb->hdrlen, stdout) != jb->len - jb->hdrlen)
+		cdp_die(CDP_EXIT_FAIL, "stdout: write error: %s", strerror(errno));
+	free(jb->buf);
+	jb->buf = NULL;
+	jb->len = 0;
 }
 
 static void
-rank_all(struct cmd *c, struct out *o, const int64_t *ids, size_t n, const int64_t *known,
-    size_t nknown, const uint32_t *popular, size_t npop, size_t *written, size_t *fallback)
+rank_all(struct cmd *c, const int64_t *ids, size_t n, const int64_t *known, size_t nknown,
+    const uint32_t *popular, size_t npop, size_t *written, size_t *fallback)
 {
 	struct rank_job jobs[2];
 
 	for (int t = 0; t < 2; t++) {
 		memset(&jobs[t], 0, sizeof jobs[t]);
+		jobs[t].c = c;
 		rec_ranker_init(&jobs[t].r, &c->model, &c->data, &c->filt, popular, npop);
-		jobs[t].d = &c->data;
 		jobs[t].known = known;
 		jobs[t].nknown = nknown;
 		jobs[t].ids = ids;
-		jobs[t].picks = xmalloc(CHUNK * c->filt.n * sizeof *jobs[t].picks);
-		jobs[t].np = xmalloc(CHUNK * sizeof *jobs[t].np);
+		jobs[t].picks = xmalloc(c->filt.n * sizeof *jobs[t].picks);
+		jobs[t].missing = xmalloc(CHUNK);
 	}
 	for (size_t at = 0; at < n && !cdp_interrupted; at += 2 * CHUNK) {
 		pthread_t th;
@@ -575,13 +595,15 @@ rank_all(struct cmd *c, struct out *o, const int64_t *ids, size_t n, const int64
 			pthread_join(th, NULL);
 		else
 			rank_chunk(&jobs[1]);
-		write_chunk(c, o, &jobs[0], written, fallback);
-		write_chunk(c, o, &jobs[1], written, fallback);
+		write_chunk(c, &jobs[0]);
+		write_chunk(c, &jobs[1]);
 	}
 	for (int t = 0; t < 2; t++) {
+		*written += jobs[t].written;
+		*fallback += jobs[t].fallback;
 		rec_ranker_free(&jobs[t].r);
 		free(jobs[t].picks);
-		free(jobs[t].np);
+		free(jobs[t].missing);
 	}
 }
 
@@ -601,8 +623,10 @@ recommend(struct cmd *c)
 	popular = c->segpop ? segment_popular(c, ids, n, &npop) : overall_popular(&c->model, &npop);
 	out_init(&o, stdout, c->format, 0);
 	header(&o, "profile_id", "item", c->attrs);
+	if (fflush(stdout) != 0)
+		cdp_die(CDP_EXIT_FAIL, "stdout: write error: %s", strerror(errno));
 	t0 = now_seconds();
-	rank_all(c, &o, ids, n, known, nknown, popular, npop, &written, &fallback);
+	rank_all(c, ids, n, known, nknown, popular, npop, &written, &fallback);
 	if (c->missing > 10)
 		cdp_warn("%llu more profiles do not exist", (unsigned long long)c->missing - 10);
 	if (cdp_interrupted)
