@@ -16,7 +16,7 @@ CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Icommon
 CXX     ?= c++
 CXXFLAGS ?= -O2 -g
 CXXFLAGS += -std=c++17 -Wall -Wextra -Icommon
-LDLIBS  += -lcsv -lyajl -lnettle -ldeflate -lz -lphonenumber -lstdc++ -lm -lpthread
+LDLIBS  += -lcsv -lyajl -lnettle -ldeflate -lz -lopenblas -lphonenumber -lstdc++ -lm -lpthread
 SCALE   ?= 10000
 
 PROGS   := $(patsubst cmd/%.c,%,$(wildcard cmd/*.c))

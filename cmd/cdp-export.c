@@ -19,6 +19,7 @@
 #include "fileio.h"
 #include "out.h"
 #include "profiles.h"
+#include "recommend.h"
 #include "store.h"
 #include "util.h"
 
@@ -31,7 +32,7 @@ usage(void)
 	fprintf(stderr,
 	    "usage: cdp-export [-q] [-s store] [--all] [--format csv|tsv|jsonl] [--excel] [--fields list]\n"
 	    "                  [--preset name] [--purpose email|ads|analytics|none] [--tag name]\n"
-	    "                  [--removals file] [--records]\n");
+	    "                  [--removals file] [--records] [--recommendations n]\n");
 	exit(CDP_EXIT_USAGE);
 }
 
@@ -53,6 +54,8 @@ help(void)
 	    "      --segment NAME       the same as --tag\n"
 	    "      --removals FILE      presets: write removals (-ID) to FILE\n"
 	    "      --records            the records of the profiles (access requests)\n"
+	    "      --recommendations N  add the item left in the cart and the top N products\n"
+	    "                           (cdp-recommend): cart_item, ..., rec_1_item, ...\n"
 	    "  -q, --quiet              no summary on stderr\n"
 	    "  -s, --store DIR          the store (default $CDP_STORE, else ./cdp.store)\n"
 	    "      --help, --version\n\n"
@@ -134,7 +137,7 @@ read_ids(FILE *f, struct store *st, struct selection *sel)
 
 enum {
 	OPT_ALL = 256, OPT_FORMAT, OPT_EXCEL, OPT_FIELDS, OPT_PRESET, OPT_PURPOSE, OPT_TAG,
-	OPT_REMOVALS, OPT_RECORDS, OPT_HELP, OPT_VERSION
+	OPT_REMOVALS, OPT_RECORDS, OPT_RECS, OPT_HELP, OPT_VERSION
 };
 
 int
@@ -153,6 +156,7 @@ main(int argc, char *argv[])
 		{ "segment", required_argument, NULL, OPT_TAG },
 		{ "removals", required_argument, NULL, OPT_REMOVALS },
 		{ "records", no_argument, NULL, OPT_RECORDS },
+		{ "recommendations", required_argument, NULL, OPT_RECS },
 		{ "help", no_argument, NULL, OPT_HELP },
 		{ "version", no_argument, NULL, OPT_VERSION },
 		{ NULL, 0, NULL, 0 }
@@ -164,8 +168,9 @@ main(int argc, char *argv[])
 	const char *storedir = NULL, *removals = NULL;
 	char **fields = NULL;
 	size_t nfields = 0, missing = 0;
-	int ch, all = 0, quiet = 0, records = 0, purpose = -1, rc;
+	int ch, all = 0, quiet = 0, records = 0, purpose = -1, rc, nrecs = 0;
 	struct store *st;
+	struct rec_columns recs;
 
 	cdp_setprogname(argv[0]);
 	memset(&o, 0, sizeof o);
@@ -216,6 +221,11 @@ main(int argc, char *argv[])
 		case OPT_RECORDS:
 			records = 1;
 			break;
+		case OPT_RECS:
+			nrecs = atoi(optarg);
+			if (nrecs < 1 || nrecs > 99 || strspn(optarg, "0123456789") != strlen(optarg))
+				cdp_die(CDP_EXIT_USAGE, "--recommendations wants a number from 1 to 99");
+			break;
 		case OPT_HELP:
 			help();
 			break;
@@ -233,6 +243,8 @@ main(int argc, char *argv[])
 		    o.format == OUT_TSV ? "tsv" : "jsonl");
 	if (o.preset && fields)
 		cdp_die(CDP_EXIT_USAGE, "--fields does not go with --preset: the platform decides the columns");
+	if (nrecs && records)
+		cdp_die(CDP_EXIT_USAGE, "--recommendations goes with profiles, not --records");
 	if (records && (o.preset || fields))
 		cdp_die(CDP_EXIT_USAGE, "--records writes every column of the records; no --preset or --fields");
 	if (o.tag && (!o.preset || strcmp(o.preset->name, "mailchimp") != 0))
@@ -270,7 +282,19 @@ main(int argc, char *argv[])
 	}
 
 	cdp_catch_signals();
+	if (nrecs) {
+		int mailchimp = o.preset && strcmp(o.preset->name, "mailchimp") == 0;
+
+		if (rec_columns_open(&recs, st, (size_t)nrecs, mailchimp) < 0)
+			cdp_die(CDP_EXIT_FAIL, "%s", cdp_err());
+		o.extra_names = (const char *const *)recs.names;
+		o.nextra = recs.nnames;
+		o.extra_cells = rec_columns_cells;
+		o.extra_ctx = &recs;
+	}
 	rc = records ? export_records(st, &o, &stats) : export_profiles(st, &o, &stats);
+	if (nrecs)
+		rec_columns_close(&recs);
 	if (rc < 0)
 		cdp_die(CDP_EXIT_FAIL, "%s", cdp_err());
 	if (o.removals && fclose(o.removals) != 0)

@@ -624,13 +624,15 @@ writer_open(struct writer *w, const struct export_opts *o, char **names, size_t 
 			if (o->preset->fields[i].attr != EA_TAG || o->tag)
 				w->pf[w->npf++] = &o->preset->fields[i];
 	}
-	hdr = xcalloc(nnames + w->npf + 1, sizeof *hdr);
+	hdr = xcalloc(nnames + w->npf + o->nextra + 1, sizeof *hdr);
 	if (o->changes && !o->preset)
 		hdr[n++] = "action";
 	for (size_t i = 0; i < w->npf; i++)
 		hdr[n++] = w->pf[i]->header;
 	for (size_t i = 0; i < nnames; i++)
 		hdr[n++] = names[i];
+	for (size_t i = 0; i < o->nextra; i++)
+		hdr[n++] = o->extra_names[i];
 	out_init(&w->main, o->out, o->format, o->excel);
 	out_header(&w->main, hdr, n);
 	if (o->preset && o->removals) {
@@ -676,6 +678,8 @@ write_plain(struct writer *w, struct segcache *c, const struct pcols *p, size_t 
 		kind = cell_text(v, r, w->o->excel, &w->tmp);
 		out_cell(o, w->tmp.buf, w->tmp.len, kind);
 	}
+	if (w->o->extra_cells)
+		w->o->extra_cells(w->o->extra_ctx, cache_get(c, p->id)->iv[r], o);
 	return out_row_end(o);
 }
 
@@ -738,6 +742,8 @@ write_preset(struct writer *w, struct segcache *c, const struct pcols *p, size_t
 			out_null(o);
 		off += lens[i];
 	}
+	if (w->o->extra_cells)
+		w->o->extra_cells(w->o->extra_ctx, cache_get(c, p->id)->iv[r], o);
 	return out_row_end(o);
 }
 

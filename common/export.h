@@ -25,6 +25,8 @@
 #include "store.h"
 #include "util.h"
 
+struct out;
+
 /* What the exported data will be used for; consent is checked against it. */
 enum export_purpose { EXPORT_ANY = 0, EXPORT_EMAIL, EXPORT_ADS, EXPORT_ANALYTICS };
 
@@ -130,6 +132,12 @@ struct export_opts {
 	int changes;			/* the selection came as +ID/-ID */
 	FILE *out;
 	FILE *removals;			/* presets: where removals go */
+	/* Extra columns after the others (cdp-export --recommendations):
+	 * their names, and a callback writing one cell each for a profile. */
+	const char *const *extra_names;
+	size_t nextra;
+	void (*extra_cells)(void *ctx, int64_t id, struct out *o);
+	void *extra_ctx;
 };
 
 struct export_stats {

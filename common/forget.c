@@ -579,6 +579,14 @@ forget_tables(struct forget *g)
 		if (strcmp(ents[i]->kind, "segment") != 0 || !t || !mentry_get(ents[i], "file") ||
 		    strcmp(t, "records") == 0 || strcmp(t, "links") == 0)
 			continue;
+		/* cdp-recommend's model is derived from everyone's events,
+		 * the erased person's too: drop it (wiped like the rest);
+		 * the next cdp-recommend trains a new one without them. */
+		if (strcmp(t, "recitems") == 0 || strcmp(t, "recneighbors") == 0) {
+			if (!g->o->dry_run && (g->doomed.count || g->doomed.has_zero))
+				change_add(g, ents[i]->id);
+			continue;
+		}
 		if (!(s = open_entry(g->st, ents[i])))
 			goto out;
 		drop = xcalloc(s->nrows ? s->nrows : 1, 1);

@@ -56,7 +56,7 @@ fi
 PAIRS=
 if [ -f "$top/common/libcdp.a" ] && $CC -std=c11 -D_GNU_SOURCE -O2 -I"$top/common" \
     -o "$out/pairs" "$here/pairs.c" "$top/common/libcdp.a" \
-    -lcsv -lyajl -lnettle -ldeflate -lz -lm -lpthread 2> "$work/pairs.err"; then
+    -lcsv -lyajl -lnettle -ldeflate -lz -lopenblas -lm -lpthread 2> "$work/pairs.err"; then
 	PAIRS=$out/pairs
 else
 	note "pairs.c did not build against common/libcdp.a: no precision/recall ($(head -c 200 "$work/pairs.err"))"
@@ -427,5 +427,10 @@ END {
 if [ -s "$notes" ]; then
 	echo
 	sed 's/^/note: /' "$notes"
+fi
+# cdp-recommend: its own data with taste structure (rec.sh, recgen.c)
+if have cdp-recommend && [ "${BENCH_REC:-1}" = 1 ]; then
+	echo
+	sh "$here/rec.sh" "$scale"
 fi
 exit 0

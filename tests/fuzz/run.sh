@@ -22,7 +22,7 @@ out=tests/fuzz/out
 jobs=${FUZZ_JOBS:-$(nproc 2>/dev/null || echo 2)}
 sanflags="-g -O1 -fno-omit-frame-pointer -fsanitize=address,undefined -fno-sanitize-recover=undefined"
 cflags="-std=c11 -D_GNU_SOURCE -Wall -Wextra -Icommon"
-libs="-lcsv -lyajl -lnettle -ldeflate -lz -lm -lpthread"
+libs="-lcsv -lyajl -lnettle -ldeflate -lz -lopenblas -lm -lpthread"
 
 if ! command -v "$CC" >/dev/null 2>&1; then
 	echo "fuzz: $CC not found; install clang (Debian: clang)" >&2
