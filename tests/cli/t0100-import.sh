@@ -147,10 +147,15 @@ test_replayed_events_skipped() {
 test_lock_no_wait() {
 	crm > crm.csv
 	expect_status 1 cdp-import -q crm.csv
-	flock "$CDP_STORE/LOCK" sleep 2 &
-	sleep 0.3
-	expect_status 75 cdp-import -q --no-wait --force crm.csv
+	# Held until the import has given up, however slow it starts (under
+	# valgrind a fixed sleep was too short).
+	flock "$CDP_STORE/LOCK" sh -c 'touch held; while [ ! -e stop ]; do sleep 0.05; done' &
+	while [ ! -e held ]; do sleep 0.05; done
+	rc=0
+	cdp-import -q --no-wait --force crm.csv || rc=$?
+	touch stop
 	wait
+	test "$rc" -eq 75
 }
 
 test_help_and_version() {

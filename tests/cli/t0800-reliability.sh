@@ -114,13 +114,18 @@ kill_random() {
 	shift 2
 	kr_before=$(CDP_STORE=$kr_base state)
 	test "$kr_before" != "$kr_after"
-	awk -v s="$SEED$kr_id" -v n=$((kr_want * 3)) -v ms="$kr_ms" 'BEGIN {
+	# Each delay is a random part of the running time.  A run that ends
+	# before its kill shows runs are faster than the reference was (on
+	# a busy machine it can be far slower): later delays are then taken
+	# as parts of that run's delay, which it finished within.
+	awk -v s="$SEED$kr_id" -v n=$((kr_want * 3)) 'BEGIN {
 		srand(s)
 		for (i = 0; i < n; i++)
-			printf "%.4f\n", rand() * ms / 1000
+			printf "%.6f\n", rand()
 	}' >"$T/delays-$kr_id"
 	kr_kills=0
-	while [ "$kr_kills" -lt "$kr_want" ] && read -r kr_delay; do
+	while [ "$kr_kills" -lt "$kr_want" ] && read -r kr_part; do
+		kr_delay=$(awk -v p="$kr_part" -v ms="$kr_ms" 'BEGIN { printf "%.4f", p * ms / 1000 }')
 		rm -rf "$kr_store"
 		cp -a "$kr_base" "$kr_store"
 		CDP_STORE=$kr_store "$@" >/dev/null 2>&1 &
@@ -135,6 +140,8 @@ kill_random() {
 		elif [ "$kr_rc" -ne 0 ]; then
 			echo "unkilled run exited $kr_rc: $*"
 			return 1
+		else
+			kr_ms=$(awk -v d="$kr_delay" 'BEGIN { printf "%d", d * 1000 + 1 }')
 		fi
 		after_kill "$kr_store" "$kr_before" "$kr_after" "$@" || return 1
 	done <"$T/delays-$kr_id"
