@@ -16,12 +16,14 @@ CFLAGS  += -std=c11 -D_GNU_SOURCE -Wall -Wextra -Icommon
 CXX     ?= c++
 CXXFLAGS ?= -O2 -g
 CXXFLAGS += -std=c++17 -Wall -Wextra -Icommon
-LDLIBS  += -lcsv -lyajl -lnettle -ldeflate -lz -lopenblas -lphonenumber -lstdc++ -lm -lpthread
+LDLIBS  += -lcsv -lyajl -lnettle -ldeflate -lz -lopenblas -lphonenumber -lre2 -lstdc++ -lm -lpthread
 SCALE   ?= 10000
 
 PROGS   := $(patsubst cmd/%.c,%,$(wildcard cmd/*.c))
 LIBSRC  := $(wildcard common/*.c)
-LIBOBJ  := $(LIBSRC:.c=.o)
+# C++ behind a C interface: rx.cc (RE2) in the library; phone.cc apart.
+LIBCXX  := $(filter-out common/phone.cc,$(wildcard common/*.cc))
+LIBOBJ  := $(LIBSRC:.c=.o) $(LIBCXX:.cc=.o)
 # The programs that normalize new phone numbers take libphonenumber
 # (common/phone.cc); --as-needed keeps it out of the others.
 PHONE_PROGS := cdp-import cdp-forget cdp-export
@@ -45,7 +47,7 @@ common/libcdp.a: $(LIBOBJ)
 $(LIBOBJ) common/phone.o: common/*.h $(DEPS_OK)
 
 # libphonenumber is C++: common/phone.cc wraps it for normalize.c.
-common/phone.o: common/phone.cc
+common/%.o: common/%.cc
 	$(CXX) $(CXXFLAGS) -c -o $@ $<
 
 $(PROGS): %: cmd/%.c common/libcdp.a common/phone.o common/*.h

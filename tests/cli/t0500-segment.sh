@@ -193,11 +193,11 @@ test_hostile_regexes_linear() {
 	rm status
 	seg_within 1000 'notes ~ "(a{1,32767}){1,32767}"'
 	test "$(cat status)" -eq 64
-	grep -q 'repetition count over 1000' err
+	grep -q 'bad repetition count' err
 	rm status
 	seg_within 1000 'notes ~ "(a{1,1000}){1,1000}"'
 	test "$(cat status)" -eq 64
-	grep -q 'too large' err
+	grep -q 'over 1000 in all' err
 }
 
 test_deep_nesting_is_an_error() {
