@@ -613,7 +613,7 @@ main(int argc, char *argv[])
 				size_t bd = 3;
 
 				for (size_t i = 0; i < schema.nattrs; i++) {
-					size_t dd = expr_edit_distance(tok, schema.attrs[i]);
+					size_t dd = cdp_edit_distance(tok, schema.attrs[i]);
 
 					if (dd < bd) {
 						bd = dd;

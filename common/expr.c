@@ -58,51 +58,11 @@ expr_event_key(const char *s, size_t len, struct strbuf *out)
 	}
 }
 
-size_t
-expr_edit_distance(const char *a, const char *b)
-{
-	size_t la = strlen(a), lb = strlen(b), *row, r;
-
-	row = xcalloc(lb + 1, sizeof *row);
-	for (size_t j = 0; j <= lb; j++)
-		row[j] = j;
-	for (size_t i = 1; i <= la; i++) {
-		size_t diag = row[0];
-
-		row[0] = i;
-		for (size_t j = 1; j <= lb; j++) {
-			size_t up = row[j], best = diag + (tolower((unsigned char)a[i - 1]) !=
-			    tolower((unsigned char)b[j - 1]));
-
-			if (up + 1 < best)
-				best = up + 1;
-			if (row[j - 1] + 1 < best)
-				best = row[j - 1] + 1;
-			diag = up;
-			row[j] = best;
-		}
-	}
-	r = row[lb];
-	free(row);
-	return r;
-}
-
 /* The closest name within a typo's reach, or NULL. */
 static const char *
 closest(const char *name, char *const *names, size_t n)
 {
-	const char *best = NULL;
-	size_t bestd = (size_t)-1, limit = strlen(name) <= 4 ? 1 : strlen(name) / 3 + 1;
-
-	for (size_t i = 0; i < n; i++) {
-		size_t d = expr_edit_distance(name, names[i]);
-
-		if (d < bestd) {
-			bestd = d;
-			best = names[i];
-		}
-	}
-	return bestd <= limit ? best : NULL;
+	return cdp_did_you_mean(name, (const char *const *)names, n);
 }
 
 static int

@@ -104,7 +104,4 @@ int expr_parse_duration(const char *s, int64_t *us);
 enum { EXPR_DAY_START, EXPR_DAY_LAST, EXPR_DAY_AFTER };
 int expr_time_arg(const char *s, int64_t now, int day_end, int64_t *us);
 
-/* Levenshtein distance, for "did you mean". */
-size_t expr_edit_distance(const char *a, const char *b);
-
 #endif

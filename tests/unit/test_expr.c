@@ -270,8 +270,8 @@ main(void)
 	T_CHECK(expr_parse_duration("30d", &us) == 0 && us == 30 * DAY, "duration: 30d is thirty days");
 	T_CHECK(expr_parse_duration("-12h", &us) == 0 && us == -12 * HOUR, "duration: -12h is negative");
 	T_CHECK(expr_parse_duration("12x", &us) < 0, "duration: unknown unit is refused");
-	T_INTEQ(expr_edit_distance("contry", "country"), 1, "edit distance: one missing letter");
-	T_INTEQ(expr_edit_distance("", "abc"), 3, "edit distance: from empty");
+	T_INTEQ(cdp_edit_distance("contry", "country"), 1, "edit distance: one missing letter");
+	T_INTEQ(cdp_edit_distance("", "abc"), 3, "edit distance: from empty");
 
 	/* comparisons */
 	SEG("country = \"DE\"", "1,4", "=: strings compare exactly (case matters)");
