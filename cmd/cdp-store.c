@@ -245,18 +245,6 @@ segment_holds(struct segment *s, const char *path, char **absent, size_t nabsent
 	return found;
 }
 
-static int
-is_named(const struct store *st, const char *name)
-{
-	for (size_t i = 0; i < st->ne; i++) {
-		const char *f = mentry_get(st->e[i], "file");
-
-		if (f && strcmp(f, name) == 0)
-			return 1;
-	}
-	return 0;
-}
-
 /*
  * A segment file no manifest names: superseded, kept for a reader of an
  * older generation until the next writer wipes it.  It is not damage,
@@ -361,7 +349,7 @@ cmd_verify(struct store *st, int verbose, char **absent, size_t nabsent)
 				cdp_warn("%s: readable by others (mode %o)", path, (unsigned)(sb.st_mode & 0777));
 			/* the HMAC secret is random bytes, not data: a short value
 			 * would match it by chance */
-			if (nabsent && strncmp(de->d_name, "seg-", 4) == 0 && !is_named(st, de->d_name) &&
+			if (nabsent && strncmp(de->d_name, "seg-", 4) == 0 && !store_names_file(st, de->d_name) &&
 			    leftover_holds(path, absent, nabsent))
 				bad = 2;
 			if (nabsent && strncmp(de->d_name, "seg-", 4) != 0 &&

@@ -1604,18 +1604,6 @@ wipe_unlink(struct store *st, const char *name)
 	return rc;
 }
 
-static int
-is_named(const struct store *st, const char *name)
-{
-	for (size_t i = 0; i < st->ne; i++) {
-		const char *f = mentry_get(st->e[i], "file");
-
-		if (f && strcmp(f, name) == 0)
-			return 1;
-	}
-	return 0;
-}
-
 int
 forget_leftovers_open(const char *dir, struct forget_leftovers *lo)
 {
@@ -1636,7 +1624,7 @@ forget_leftovers_open(const char *dir, struct forget_leftovers *lo)
 		char *p;
 		int fd;
 
-		if (strncmp(de->d_name, "seg-", 4) != 0 || is_named(st, de->d_name))
+		if (strncmp(de->d_name, "seg-", 4) != 0 || store_names_file(st, de->d_name))
 			continue;
 		p = store_path(st, de->d_name);
 		fd = open(p, O_RDWR | O_CLOEXEC | O_NOFOLLOW);
@@ -1673,7 +1661,7 @@ forget_recover(struct store *st, struct forget_leftovers *lo, int wait)
 	 * it meanwhile) is live data and is left alone.
 	 */
 	for (size_t i = 0; i < lo->n; i++) {
-		if (rc == 0 && !is_named(st, lo->names[i])) {
+		if (rc == 0 && !store_names_file(st, lo->names[i])) {
 			char *p = store_path(st, lo->names[i]);
 
 			rc = forget_wipe_fd(lo->fds[i], p);

@@ -244,6 +244,18 @@ entries_free(struct store *st)
 }
 
 int
+store_names_file(const struct store *st, const char *name)
+{
+	for (size_t i = 0; i < st->ne; i++) {
+		const char *f = mentry_get(st->e[i], "file");
+
+		if (f && strcmp(f, name) == 0)
+			return 1;
+	}
+	return 0;
+}
+
+int
 store_file_name_ok(const char *name)
 {
 	size_t n = strlen(name), d = 0;

@@ -101,6 +101,9 @@ void store_segments_free(struct segment **segs, size_t n);
 char **segments_columns(struct segment **segs, size_t n, size_t *ncols);
 void columns_free(char **names, size_t n);
 
+/* 1 if a manifest entry of st names the file name. */
+int store_names_file(const struct store *st, const char *name);
+
 /* 1 if name is one a store gives its segment files ("seg-NNNNNNNN.cdp"). */
 int store_file_name_ok(const char *name);
 
