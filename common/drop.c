@@ -36,21 +36,6 @@ is_derived(const struct mentry *e)
 	    is_table(e, "merges") || is_table(e, "refusals");
 }
 
-/* Zero, fsync and unlink path; 0 also when it is already gone. */
-static int
-wipe_path(const char *path)
-{
-	int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW), rc;
-
-	if (fd < 0)
-		return errno == ENOENT ? 0 : cdp_seterr("%s: %s", path, strerror(errno));
-	rc = forget_wipe_fd(fd, path);
-	close(fd);
-	if (rc == 0 && unlink(path) < 0 && errno != ENOENT)
-		rc = cdp_seterr("%s: cannot remove: %s", path, strerror(errno));
-	return rc;
-}
-
 /* Take the batch's entries out of st; their files go to *files. */
 static void
 remove_entries(struct store *st, uint64_t batch, struct drop_stats *stats,
@@ -120,12 +105,12 @@ store_drop_batch(struct store *st, uint64_t batch, struct drop_stats *stats)
 		for (size_t i = 0; i < nfiles; i++) {
 			char *p = store_path(st, files[i]);
 
-			if (wipe_path(p) < 0)
+			if (forget_wipe_path(p) < 0)
 				rc = -2;
 			free(p);
 		}
 		if (rejects && access(rejects, F_OK) == 0) {
-			if (wipe_path(rejects) < 0)
+			if (forget_wipe_path(rejects) < 0)
 				rc = -2;
 			else
 				stats->rejects_wiped = 1;

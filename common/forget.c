@@ -1584,22 +1584,27 @@ forget_wipe_fd(int fd, const char *name)
 	return 0;
 }
 
+int
+forget_wipe_path(const char *path)
+{
+	int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW), rc;
+
+	if (fd < 0)
+		return errno == ENOENT ? 0 : cdp_seterr("%s: %s", path, strerror(errno));
+	rc = forget_wipe_fd(fd, path);
+	close(fd);
+	if (rc == 0 && unlink(path) < 0 && errno != ENOENT)
+		rc = cdp_seterr("%s: cannot remove: %s", path, strerror(errno));
+	return rc;
+}
+
 /* Zero, fsync and unlink a file of the store that no manifest names. */
 static int
 wipe_unlink(struct store *st, const char *name)
 {
 	char *path = store_path(st, name);
-	int fd = open(path, O_RDWR | O_CLOEXEC | O_NOFOLLOW), rc = 0;
+	int rc = forget_wipe_path(path);
 
-	if (fd < 0) {
-		if (errno != ENOENT)
-			rc = cdp_seterr("%s: %s", path, strerror(errno));
-	} else {
-		rc = forget_wipe_fd(fd, path);
-		close(fd);
-		if (rc == 0 && unlink(path) < 0 && errno != ENOENT)
-			rc = cdp_seterr("%s: cannot remove: %s", path, strerror(errno));
-	}
 	free(path);
 	return rc;
 }

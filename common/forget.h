@@ -115,6 +115,9 @@ int forget_recover(struct store *st, struct forget_leftovers *lo, int wait);
 
 /* Overwrite a file's bytes with zeros and fsync it (via its fd). */
 int forget_wipe_fd(int fd, const char *name);
+/* Zero, fsync and unlink path (no symbolic link followed); 0 also when
+ * it is already gone. */
+int forget_wipe_path(const char *path);
 
 /* Print STORE/audit.log ("" if there is none). */
 int forget_log_print(struct store *st, FILE *out);
