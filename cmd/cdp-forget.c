@@ -13,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "fileio.h"
 #include "forget.h"
@@ -284,10 +285,18 @@ main(int argc, char *argv[])
 		cdp_close_stdout();
 		return CDP_EXIT_OK;
 	}
-	if (!nreqs)
+	if (!nreqs) {
+		if (isatty(STDIN_FILENO))
+			cdp_die(CDP_EXIT_USAGE, "no identifiers given (options or standard input)");
 		read_stdin();
-	if (!nreqs)
-		cdp_die(CDP_EXIT_USAGE, "no identifiers given (options or standard input)");
+		/* an empty segment piped in on a cron night is no error */
+		if (!nreqs) {
+			if (!quiet)
+				cdp_warn("standard input names nobody; nothing erased");
+			cdp_close_stdout();
+			return CDP_EXIT_OK;
+		}
+	}
 
 	cdp_catch_signals();
 	/* Before the lock: its cleanup would unlink a killed forget's old
