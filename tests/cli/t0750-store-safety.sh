@@ -144,6 +144,7 @@ C8,Anna,,+49 (0)30 555-0101,Berlin,extra
 C9,Zed,,tel. 555 0101,Bonn,extra
 C10,Ola,,030 5550909,Kiel,extra
 C11,Per,,040 5550909,Kiel,extra
+C12,Ida,ida@example.com,030 5550404,Kiel
 CSV
 	expect_status 1 cdp-import -q --source crm --kind person --default-country DE crm.csv
 	expect_status 1 cdp-import -q --source more --kind person --default-country DE more.csv
