@@ -78,6 +78,21 @@ skip() {
 	exit 77
 }
 
+# row HEADER NAME=VALUE...: a CSV row with HEADER's columns, each empty
+# unless named (no commas in the values).
+row() {
+	echo "$1" | awk -F, -v pairs="$(shift; printf '%s\n' "$@")" '{
+		n = split(pairs, kv, "\n")
+		for (i = 1; i <= n; i++) {
+			eq = index(kv[i], "=")
+			if (eq) want[substr(kv[i], 1, eq - 1)] = substr(kv[i], eq + 1)
+		}
+		for (i = 1; i <= NF; i++)
+			printf "%s%s", (i > 1 ? "," : ""), ($i in want ? want[$i] : "")
+		print ""
+	}'
+}
+
 done_testing() {
 	echo "1..$n"
 }

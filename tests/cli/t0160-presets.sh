@@ -21,21 +21,6 @@ SHOPIFY_CUSTOMERS='Customer ID,First Name,Last Name,Email,Accepts Email Marketin
 
 SHOPIFY_ORDERS='Name,Email,Financial Status,Paid at,Fulfillment Status,Fulfilled at,Accepts Marketing,Currency,Subtotal,Shipping,Taxes,Total,Discount Code,Discount Amount,Shipping Method,Created at,Lineitem quantity,Lineitem name,Lineitem price,Lineitem compare at price,Lineitem sku,Lineitem requires shipping,Lineitem taxable,Lineitem fulfillment status,Billing Name,Billing Street,Billing Address1,Billing Address2,Billing Company,Billing City,Billing Zip,Billing Province,Billing Country,Billing Phone,Shipping Name,Shipping Street,Shipping Address1,Shipping Address2,Shipping Company,Shipping City,Shipping Zip,Shipping Province,Shipping Country,Shipping Phone,Notes,Note Attributes,Cancelled at,Payment Method,Payment Reference,Refunded Amount,Vendor,Outstanding Balance,Employee,Location,Device ID,Id,Tags,Risk Level,Source,Lineitem discount,Tax 1 Name,Tax 1 Value,Tax 2 Name,Tax 2 Value,Tax 3 Name,Tax 3 Value,Tax 4 Name,Tax 4 Value,Tax 5 Name,Tax 5 Value,Phone,Receipt Number,Duties,Billing Province Name,Shipping Province Name,Payment ID,Payment Terms Name,Next Payment Due At,Payment References'
 
-# row HEADER NAME=VALUE...: a CSV row with HEADER's columns, each empty
-# unless named (no commas in the values).
-row() {
-	echo "$1" | awk -F, -v pairs="$(shift; printf '%s\n' "$@")" '{
-		n = split(pairs, kv, "\n")
-		for (i = 1; i <= n; i++) {
-			eq = index(kv[i], "=")
-			if (eq) want[substr(kv[i], 1, eq - 1)] = substr(kv[i], eq + 1)
-		}
-		for (i = 1; i <= NF; i++)
-			printf "%s%s", (i > 1 ? "," : ""), ($i in want ? want[$i] : "")
-		print ""
-	}'
-}
-
 # The first row of an order carries the order-level fields; further
 # line items leave them empty, as Shopify writes them.
 order_first() {

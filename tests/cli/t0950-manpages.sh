@@ -259,11 +259,30 @@ fixtures() {
 	cp "$SAMPLES/till_orders.map" root/etc/cdp/kasse.map
 	head -n 11 "$SAMPLES/till_orders.csv" > "till-$(date +%F).csv"
 	head -n 21 "$SAMPLES/till_orders.csv" > root/srv/kasse/export.csv
-	head -n 40 "$SAMPLES/web_events.jsonl" | gzip -c > events.jsonl.gz
+	# the web sample without its three malformed lines
+	sed -e 47d -e 122d -e 201d "$SAMPLES/web_events.jsonl" | gzip -c > events.jsonl.gz
 	gzip -c crm.csv > root/backup/crm-2024-03-05.csv.gz
 	printf 'juergen.mueller@gmx.de\nC10004\n+49 30 1234569\n' > requests.txt
 	printf 'email\nx@example.com\n' > one.csv
 	cdp-import -q -s st one.csv
+	# exports as the platforms write them (cdp-presets(7))
+	SHOPIFY_ORDERS='Name,Email,Financial Status,Paid at,Fulfillment Status,Fulfilled at,Accepts Marketing,Currency,Subtotal,Shipping,Taxes,Total,Discount Code,Discount Amount,Shipping Method,Created at,Lineitem quantity,Lineitem name,Lineitem price,Lineitem compare at price,Lineitem sku,Lineitem requires shipping,Lineitem taxable,Lineitem fulfillment status,Billing Name,Billing Street,Billing Address1,Billing Address2,Billing Company,Billing City,Billing Zip,Billing Province,Billing Country,Billing Phone,Shipping Name,Shipping Street,Shipping Address1,Shipping Address2,Shipping Company,Shipping City,Shipping Zip,Shipping Province,Shipping Country,Shipping Phone,Notes,Note Attributes,Cancelled at,Payment Method,Payment Reference,Refunded Amount,Vendor,Outstanding Balance,Employee,Location,Device ID,Id,Tags,Risk Level,Source,Lineitem discount,Tax 1 Name,Tax 1 Value,Tax 2 Name,Tax 2 Value,Tax 3 Name,Tax 3 Value,Tax 4 Name,Tax 4 Value,Tax 5 Name,Tax 5 Value,Phone,Receipt Number,Duties,Billing Province Name,Shipping Province Name,Payment ID,Payment Terms Name,Next Payment Due At,Payment References'
+	{
+		echo "$SHOPIFY_ORDERS"
+		row "$SHOPIFY_ORDERS" 'Name=#1001' Email=ann@example.com 'Financial Status=paid' \
+		    Currency=EUR Total=95.00 'Created at=2024-03-01 10:00:00 +0100' \
+		    'Lineitem quantity=1' 'Lineitem name=Mug' 'Lineitem sku=NL-MUG' Id=5001
+		row "$SHOPIFY_ORDERS" 'Name=#1001' Email=ann@example.com \
+		    'Created at=2024-03-01 10:00:00 +0100' 'Lineitem quantity=1' 'Lineitem name=Cup'
+	} > orders_export_1.csv
+	{
+		echo 'Email Address,First Name,Last Name,Address,Phone Number,MEMBER_RATING,OPTIN_TIME,OPTIN_IP,CONFIRM_TIME,CONFIRM_IP,UNSUB_TIME,UNSUB_CAMPAIGN_TITLE,UNSUB_CAMPAIGN_ID,UNSUB_REASON,UNSUB_REASON_OTHER,LATITUDE,LONGITUDE,GMTOFF,DSTOFF,TIMEZONE,CC,REGION,LAST_CHANGED,LEID,EUID,NOTES,TAGS'
+		echo 'gone@example.com,Gus,Orr,,,2,2023-05-01 09:00:00,,2023-05-01 09:01:00,,2024-02-01 08:00:00,Spring,c1,NORMAL,,,,,,,DE,,2024-02-01 08:00:00,12,abc2,,'
+	} > unsubscribed_members_export_8c2d1e.csv
+	# a till file as German Excel saves it: Windows-1252, semicolons, CRLF
+	printf 'Bonnummer;Datum;Kundenkarte;E-Mail;Umsatz;Newsletter\r\n4711-0001;31.12.2024;9900123;Anna@Example.de;1.234,50 \200;ja\r\n' \
+	    > till-excel.csv
+	printf 'NL-TENT-2P\n' > out-of-stock.txt
 	)
 }
 
