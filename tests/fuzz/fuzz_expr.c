@@ -75,7 +75,7 @@ LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 	if (size >= 2) {
 		char *half = xstrndup(src, size / 2);
 
-		(void)expr_edit_distance(half, src + size / 2);
+		(void)cdp_edit_distance(half, src + size / 2);
 		free(half);
 	}
 	free(src);
