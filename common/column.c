@@ -178,12 +178,31 @@ dec_parse(const char *s, size_t n, int64_t *out)
 	return 0;
 }
 
+/* String cell i as NUL-terminated number text in buf; -1 when empty or
+ * too long.  "34,90": a decimal comma when there is no point. */
+static int
+number_text(const struct colvec *v, size_t i, char *buf, size_t cap)
+{
+	size_t len;
+	const char *s = colvec_str(v, i, &len);
+
+	if (len == 0 || len >= cap)
+		return -1;
+	memcpy(buf, s, len);
+	buf[len] = '\0';
+	if (!strchr(buf, '.')) {
+		char *comma = strchr(buf, ',');
+
+		if (comma && !strchr(comma + 1, ','))
+			*comma = '.';
+	}
+	return 0;
+}
+
 int
 colvec_number(const struct colvec *v, size_t i, double *out)
 {
 	char buf[64], *end;
-	size_t len;
-	const char *s;
 
 	switch (v->type) {
 	case CT_INT:
@@ -193,18 +212,8 @@ colvec_number(const struct colvec *v, size_t i, double *out)
 		*out = dec_to_double(v->iv[i]);
 		return 0;
 	case CT_STR:
-		s = colvec_str(v, i, &len);
-		if (len == 0 || len >= sizeof buf)
+		if (number_text(v, i, buf, sizeof buf) < 0)
 			return -1;
-		memcpy(buf, s, len);
-		buf[len] = '\0';
-		/* "34,90": a decimal comma when there is no point */
-		if (!strchr(buf, '.')) {
-			char *comma = strchr(buf, ',');
-
-			if (comma && !strchr(comma + 1, ','))
-				*comma = '.';
-		}
 		*out = strtod(buf, &end);
 		return *end == '\0' ? 0 : -1;
 	default:
@@ -274,8 +283,6 @@ int
 colvec_cents(const struct colvec *v, size_t i, int64_t *out)
 {
 	char buf[64];
-	size_t len;
-	const char *s;
 	double x;
 
 	switch (v->type) {
@@ -284,17 +291,8 @@ colvec_cents(const struct colvec *v, size_t i, int64_t *out)
 	case CT_DEC:
 		return scaled_cents(dec_mantissa(v->iv[i]), dec_scale(v->iv[i]), out);
 	case CT_STR:
-		s = colvec_str(v, i, &len);
-		if (len == 0 || len >= sizeof buf)
+		if (number_text(v, i, buf, sizeof buf) < 0)
 			return -1;
-		memcpy(buf, s, len);
-		buf[len] = '\0';
-		if (!strchr(buf, '.')) {
-			char *comma = strchr(buf, ',');
-
-			if (comma && !strchr(comma + 1, ','))
-				*comma = '.';
-		}
 		if (text_cents(buf, out) == 0)
 			return 0;
 		break;

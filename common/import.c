@@ -1092,6 +1092,18 @@ load_message_ids(struct importer *im)
 	return 0;
 }
 
+void
+import_csv_opts(const struct import_opts *o, struct csvin_opts *co)
+{
+	memset(co, 0, sizeof *co);
+	co->delim = o->delimiter;
+	co->sniff = 1;
+	co->encoding = o->encoding;
+	co->header = !o->no_header;
+	co->columns = (const char *const *)o->columns;
+	co->ncolumns = o->ncolumns;
+}
+
 int
 import_format(const struct import_opts *o, struct input *in)
 {
@@ -1215,14 +1227,9 @@ import_run(struct store *st, struct input *in, const struct import_opts *o,
 	format = import_format(o, in);
 	im.json = format == FORMAT_JSONL;
 	if (format == FORMAT_CSV) {
-		struct csvin_opts co = { 0 };
+		struct csvin_opts co;
 
-		co.delim = o->delimiter;
-		co.sniff = 1;
-		co.encoding = o->encoding;
-		co.header = !o->no_header;
-		co.columns = (const char *const *)o->columns;
-		co.ncolumns = o->ncolumns;
+		import_csv_opts(o, &co);
 		csv = csvin_new(in, &co);
 		if (!csv)
 			goto out;

@@ -118,6 +118,9 @@ int import_role(const struct import_opts *o, const char *name, int json, int *ra
     const char **why);
 /* FORMAT_CSV or FORMAT_JSONL: as given, by file name, or by first byte. */
 int import_format(const struct import_opts *o, struct input *in);
+/* The CSV reader options o asks for. */
+struct csvin_opts;
+void import_csv_opts(const struct import_opts *o, struct csvin_opts *co);
 /* KIND_PERSON or KIND_EVENT for input with these column names. */
 int import_kind(const struct import_opts *o, int format, const char *const *names, size_t n);
 /* Does a role-less value look like the time of an event (ISO 8601)? */

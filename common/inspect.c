@@ -432,14 +432,9 @@ import_inspect(struct input *in, const struct import_opts *o, FILE *out)
 	x.topts.day_first = o->day_first > 0;
 	x.topts.allow_epoch = 1;
 	if (format == FORMAT_CSV) {
-		struct csvin_opts co = { 0 };
+		struct csvin_opts co;
 
-		co.delim = o->delimiter;
-		co.sniff = 1;
-		co.encoding = o->encoding;
-		co.header = !o->no_header;
-		co.columns = (const char *const *)o->columns;
-		co.ncolumns = o->ncolumns;
+		import_csv_opts(o, &co);
 		if (!(csv = csvin_new(in, &co)))
 			goto out;
 		names = csvin_columns(csv, &n);

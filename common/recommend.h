@@ -68,6 +68,8 @@ struct rec_item {
 	double pop;			/* decayed interaction weight, all people */
 	int64_t attr_time;		/* time of the event the attributes came from */
 };
+/* Free what an item owns (not the item itself). */
+void rec_item_free(struct rec_item *x);
 
 /* Interactions: profile x item, CSR by profile (ids ascending). */
 struct rec_data {

@@ -781,19 +781,22 @@ rec_data_load(struct store *st, const struct rec_config *c, struct rec_data *d)
 }
 
 void
+rec_item_free(struct rec_item *x)
+{
+	free(x->key);
+	free(x->name);
+	free(x->price);
+	free(x->category);
+	free(x->url);
+	free(x->image_url);
+	free(x->group);
+}
+
+void
 rec_data_free(struct rec_data *d)
 {
-	for (size_t i = 0; i < d->nitems; i++) {
-		struct rec_item *x = &d->items[i];
-
-		free(x->key);
-		free(x->name);
-		free(x->price);
-		free(x->category);
-		free(x->url);
-		free(x->image_url);
-		free(x->group);
-	}
+	for (size_t i = 0; i < d->nitems; i++)
+		rec_item_free(&d->items[i]);
 	free(d->items);
 	strmap_free(&d->itemmap);
 	free(d->users);

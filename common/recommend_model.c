@@ -107,17 +107,8 @@ rec_train(const struct rec_config *c, const struct rec_data *d, struct rec_model
 void
 rec_model_free(struct rec_model *m)
 {
-	for (size_t i = 0; m->items && i < m->nitems; i++) {
-		struct rec_item *x = &m->items[i];
-
-		free(x->key);
-		free(x->name);
-		free(x->price);
-		free(x->category);
-		free(x->url);
-		free(x->image_url);
-		free(x->group);
-	}
+	for (size_t i = 0; m->items && i < m->nitems; i++)
+		rec_item_free(&m->items[i]);
 	free(m->items);
 	free(m->nptr);
 	free(m->nbr);
