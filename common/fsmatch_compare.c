@@ -104,6 +104,18 @@ jw(const char *a, const char *b)
 
 /* ---- preparation ---- */
 
+/* Append n bytes of s to the string out (size outsz), cutting what does not fit. */
+static void
+append(char *out, size_t outsz, const char *s, size_t n)
+{
+	size_t len = strlen(out);
+
+	if (len + n >= outsz)
+		n = outsz - len - 1;
+	memcpy(out + len, s, n);
+	out[len + n] = '\0';
+}
+
 static int
 digits(const char *s, int n, int *v)
 {
@@ -155,19 +167,17 @@ static const char *const street_abbrev[][2] = {
 static void
 street_word(char *out, size_t outsz, const char *w, size_t n)
 {
-	size_t len = strlen(out);
-
 	for (size_t i = 0; i < sizeof street_abbrev / sizeof street_abbrev[0]; i++) {
 		size_t k = strlen(street_abbrev[i][0]);
 
 		if (n >= k && memcmp(w + n - k, street_abbrev[i][0], k) == 0 &&
 		    (n == k || i < 3)) {
-			snprintf(out + len, outsz - len, "%.*s%s", (int)(n - k), w,
-			    street_abbrev[i][1]);
+			append(out, outsz, w, n - k);
+			append(out, outsz, street_abbrev[i][1], strlen(street_abbrev[i][1]));
 			return;
 		}
 	}
-	snprintf(out + len, outsz - len, "%.*s", (int)n, w);
+	append(out, outsz, w, n);
 }
 
 /* "Hauptstraße 12 a" -> street "hauptstr", house "12a"; "12 High St" alike. */
@@ -188,8 +198,9 @@ prepare_street(const char *s, struct fs_rec *r)
 			int letter = p[n] == ' ' && p[n + 1] >= 'a' && p[n + 1] <= 'z' &&
 			    (p[n + 2] == ' ' || p[n + 2] == '\0');
 
-			snprintf(r->house, sizeof r->house, "%.*s%.*s", (int)n, p,
-			    letter, letter ? p + n + 1 : "");
+			append(r->house, sizeof r->house, p, n);
+			if (letter)
+				append(r->house, sizeof r->house, p + n + 1, 1);
 			n += letter ? 2 : 0;
 			have_house = 1;
 		} else {
@@ -237,7 +248,7 @@ prepare_email(const char *s, struct fs_rec *r)
 	memcpy(r->email_local, s, n);
 	r->email_local[n] = '\0';
 	ascii_lower(r->email_local, n);
-	snprintf(r->email_domain, sizeof r->email_domain, "%s", at + 1);
+	append(r->email_domain, sizeof r->email_domain, at + 1, strlen(at + 1));
 	ascii_lower(r->email_domain, strlen(r->email_domain));
 }
 
@@ -252,30 +263,42 @@ strip_spaces(char *s)
 	*o = '\0';
 }
 
-/* The string a comparison's exact level is about, for term frequencies. */
-static const char *
-exact_value(const struct fs_comp *c, const struct fs_rec *r, char *tmp, size_t tmpsz)
+static uint32_t
+hash_str(const char *s)
 {
+	return (uint32_t)hash_bytes(s, strlen(s));
+}
+
+/*
+ * The hash of what a comparison's exact level compares, for term
+ * frequencies; odd, so 0 can mean missing.
+ */
+static uint32_t
+exact_hash(const struct fs_comp *c, const struct fs_rec *r)
+{
+	uint32_t h;
+
 	switch (c->kind) {
-	case FS_FIRST_NAME: return r->first;
-	case FS_LAST_NAME: return r->last;
-	case FS_POSTCODE: return r->postcode;
-	case FS_CITY: return r->city;
-	case FS_PHONE: return r->phone;
-	case FS_COLUMN: return r->extra[c->extra];
+	case FS_FIRST_NAME: h = r->first[0] ? hash_str(r->first) : 0; break;
+	case FS_LAST_NAME: h = r->last[0] ? hash_str(r->last) : 0; break;
+	case FS_POSTCODE: h = r->postcode[0] ? hash_str(r->postcode) : 0; break;
+	case FS_CITY: h = r->city[0] ? hash_str(r->city) : 0; break;
+	case FS_PHONE: h = r->phone[0] ? hash_str(r->phone) : 0; break;
+	case FS_COLUMN: h = r->extra[c->extra][0] ? hash_str(r->extra[c->extra]) : 0; break;
 	case FS_STREET:
-		snprintf(tmp, tmpsz, "%s|%s", r->street, r->house);
-		return r->street[0] ? tmp : "";
+		h = r->street[0] ? hash_str(r->street) * 31 + hash_str(r->house) : 0;
+		break;
 	case FS_EMAIL:
-		snprintf(tmp, tmpsz, "%s@%s", r->email_local, r->email_domain);
-		return r->email_local[0] ? tmp : "";
+		h = r->email_local[0] ? hash_str(r->email_local) * 31 + hash_str(r->email_domain) : 0;
+		break;
 	case FS_BIRTH_DATE:
-		if (!r->year)
-			return "";
-		snprintf(tmp, tmpsz, "%04d%02d%02d", r->year, r->month, r->day);
-		return tmp;
+		h = r->year ? (uint32_t)hash_bytes(&r->year, sizeof r->year) * 31 +
+		    (uint32_t)(r->month * 32 + r->day) : 0;
+		break;
+	default:
+		h = 0;
 	}
-	return "";
+	return h ? h | 1 : 0;
 }
 
 void
@@ -297,12 +320,8 @@ fs_prepare(const struct fs_model *model, const struct fs_input *in, struct fs_re
 	prepare_email(in->email, r);
 	for (int i = 0; i < FS_MAX_EXTRA; i++)
 		fs_fold(in->extra[i], r->extra[i], sizeof r->extra[i]);
-	for (int i = 0; i < model->ncomp && i < FS_MAX_COMP; i++) {
-		char tmp[80];
-		const char *v = exact_value(&model->comp[i], r, tmp, sizeof tmp);
-
-		r->tfh[i] = *v ? (uint32_t)hash_bytes(v, strlen(v)) | 1 : 0;
-	}
+	for (int i = 0; i < model->ncomp && i < FS_MAX_COMP; i++)
+		r->tfh[i] = exact_hash(&model->comp[i], r);
 }
 
 /* ---- levels ---- */
@@ -321,14 +340,25 @@ nick_shared(const struct fs_rec *a, const struct fs_rec *b)
 	return 0;
 }
 
+/*
+ * First and last name entered the other way round: one crosswise pair
+ * equal and the other equal or nearly (a typo on one side).  Two exact
+ * tests first keep the Jaro-Winkler off the common path.
+ */
 static int
 names_swapped(const struct fs_rec *a, const struct fs_rec *b)
 {
+	int x, y;
+
 	if (!a->last[0] || !b->last[0] || strcmp(a->last, b->last) == 0)
 		return 0;
-	if (strcmp(a->first, b->last) == 0 && strcmp(a->last, b->first) == 0)
+	x = strcmp(a->first, b->last) == 0;
+	y = strcmp(a->last, b->first) == 0;
+	if (x && y)
 		return 1;
-	return jw(a->first, b->last) >= 0.92 && jw(a->last, b->first) >= 0.92;
+	if (x)
+		return jw(a->last, b->first) >= 0.92;
+	return y && jw(a->first, b->last) >= 0.92;
 }
 
 static int
@@ -417,14 +447,13 @@ date_level(const struct fs_rec *a, const struct fs_rec *b)
 		return BD_EXACT;
 	if (a->year == b->year && a->month == b->day && a->day == b->month)
 		return BD_SWAP;
-	date_digits(a, x);
-	date_digits(b, y);
-	for (int i = 0; i < 8; i++)
-		diff += x[i] != y[i];
-	if (diff == 1)
-		return BD_DIGIT;
-	if (same == 2)
-		return BD_FIELD;
+	if (same == 2) {	/* one digit off needs the other two fields equal */
+		date_digits(a, x);
+		date_digits(b, y);
+		for (int i = 0; i < 8; i++)
+			diff += x[i] != y[i];
+		return diff == 1 ? BD_DIGIT : BD_FIELD;
+	}
 	return a->year == b->year ? BD_YEAR : BD_ELSE;
 }
 
