@@ -210,9 +210,12 @@ test_contacts(void)
 	pair_is("email", (struct fs_input){ .email = "anna.schmidt@gmail.com" },
 	    (struct fs_input){ .email = "anna.schmidt@web.de" }, "local-equal",
 	    "e-mail: same local part, other domain");
-	pair_is("email", (struct fs_input){ .email = "anna.schmitt@gmail.com" },
+	pair_is("email", (struct fs_input){ .email = "ana.schmitt@gmail.com" },
 	    (struct fs_input){ .email = "anna.schmidt@web.de" }, "local-edit<=2",
 	    "e-mail: local part two edits apart");
+	pair_is("email", (struct fs_input){ .email = "ana.schmit@gmail.com" },
+	    (struct fs_input){ .email = "anna.schmidt@web.de" }, "else",
+	    "e-mail: local part three edits apart");
 	pair_is("email", (struct fs_input){ .email = "jo@a.de" },
 	    (struct fs_input){ .email = "al@a.de" }, "else", "e-mail: short locals say nothing");
 	pair_is("email", (struct fs_input){ .email = "no-at-sign" },
