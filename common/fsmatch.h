@@ -100,9 +100,9 @@ struct fs_comp {
 	unsigned char pin_m[FS_MAX_LEVELS], pin_u[FS_MAX_LEVELS];
 	/*
 	 * Comparisons sharing a non-empty group are one piece of evidence
-	 * told in several ways (postal code, street and city all say "same
-	 * address"): the group adds only the largest weight among its
-	 * present members, not their sum.  "" = on its own.
+	 * told in several ways (postal code, street, city and a landline
+	 * all say "same household"): the group adds only the largest
+	 * weight among its present members, not their sum.  "" = on its own.
 	 */
 	char group[FS_NAME_MAX];
 };
@@ -158,8 +158,8 @@ void fs_prepare(const struct fs_model *model, const struct fs_input *in, struct 
 /*
  * The default model: the eight built-in comparisons with the default
  * m and u of man/cdp-match.5, lambda, thresholds, tf on first name,
- * last name, postcode and city, and postcode, street and city in group
- * "address".
+ * last name, postcode and city, and postcode, street, city and phone
+ * in group "household".
  */
 void fs_model_default(struct fs_model *model);
 /*
@@ -276,6 +276,32 @@ int fs_estimate_u(struct fs_model *model, const struct fs_vecset *vs);
  * (cdp_seterr) if vs is empty.
  */
 int fs_em(struct fs_model *model, const struct fs_vecset *vs, int max_iter, double tol);
+/*
+ * fs_em over the pairs of one blocking rule, with the comparisons the
+ * rule blocks on (bit i of ignore = comparison i, widened to their
+ * groups) left out: their agreement among the rule's pairs is forced
+ * by the rule, not evidence, and would make EM call every blocked pair
+ * a match.  Their m stay; lambda becomes the rule's share of matches.
+ */
+int fs_em_masked(struct fs_model *model, const struct fs_vecset *vs, uint32_t ignore,
+    int max_iter, double tol);
+/* Estimate lambda alone over blocked pairs, m and u held. */
+int fs_em_lambda(struct fs_model *model, const struct fs_vecset *vs, int max_iter, double tol);
+/*
+ * The whole training, as cdp-merge does it.  u from random (if not
+ * NULL).  Then one masked EM per blocking rule r over rule_vs[r], the
+ * pairs whose FIRST matching rule is r, ignoring rule_ignore[r]: the
+ * comparisons of rule r and of every rule before it (a pair of rule r
+ * was made by r's keys and failed the earlier rules' keys, so neither
+ * is evidence).  Each comparison's m is the mean of its estimates from
+ * the rules that left it free, weighted by their expected matches;
+ * lambda is all expected matches over all pairs (of the rules that
+ * leave some comparison free).  Pinned values stay.
+ * On error (-1, cdp_seterr) model is unchanged but for u.
+ */
+int fs_train(struct fs_model *model, const struct fs_vecset *random,
+    const struct fs_vecset *rule_vs, const uint32_t *rule_ignore, int nrules,
+    int max_iter, double tol);
 
 /* ---- the parameters file (fsmatch_params.c, man/cdp-match.5) ---- */
 

@@ -506,6 +506,24 @@ phone_level(const char *x, const char *y)
 	return n >= 7 && m >= 7 && memcmp(x + n - 7, y + m - 7, 7) == 0 ? 2 : 3;
 }
 
+/* The digits of two strings, in order, are the same. */
+static int
+same_digits(const char *x, const char *y)
+{
+	for (;;) {
+		while (*x && (*x < '0' || *x > '9'))
+			x++;
+		while (*y && (*y < '0' || *y > '9'))
+			y++;
+		if (*x != *y)
+			return 0;
+		if (!*x)
+			return 1;
+		x++;
+		y++;
+	}
+}
+
 static int
 email_level(const struct fs_rec *a, const struct fs_rec *b)
 {
@@ -515,11 +533,16 @@ email_level(const struct fs_rec *a, const struct fs_rec *b)
 		return FS_MISSING;
 	if (strcmp(a->email_local, b->email_local) == 0)
 		return strcmp(a->email_domain, b->email_domain) == 0 ? 1 : 2;
-	/* two edits in a short local part ("jo", "al") say nothing */
+	/*
+	 * A typo, not another account: two edits in a short local part
+	 * ("jo", "al") say nothing, and "anna.meier7" and "anna.meier61"
+	 * are the usual two people of one name, so the digits must agree.
+	 */
 	n = strlen(a->email_local);
 	if (n < strlen(b->email_local))
 		n = strlen(b->email_local);
-	if (n >= 5 && fs_edit_distance_max(a->email_local, b->email_local, 2) <= 2)
+	if (n >= 5 && same_digits(a->email_local, b->email_local) &&
+	    fs_edit_distance_max(a->email_local, b->email_local, 2) <= 2)
 		return 3;
 	return 4;
 }

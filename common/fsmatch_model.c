@@ -106,8 +106,8 @@ fs_model_default(struct fs_model *model)
 	memset(model, 0, sizeof *model);
 	for (int k = 0; k < FS_COLUMN; k++) {
 		comp_init(&model->comp[model->ncomp], k, builtin_name[k], 0);
-		if (k == FS_POSTCODE || k == FS_STREET || k == FS_CITY)
-			strcpy(model->comp[model->ncomp].group, "address");
+		if (k == FS_POSTCODE || k == FS_STREET || k == FS_CITY || k == FS_PHONE)
+			strcpy(model->comp[model->ncomp].group, "household");
 		model->ncomp++;
 	}
 	model->lambda = 0.01;
