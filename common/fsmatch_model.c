@@ -128,6 +128,8 @@ fs_builtin_kind(const char *name)
 int
 fs_model_add(struct fs_model *model, int kind, const char *name, int extra)
 {
+	if (kind < 0 || kind >= FS_NKINDS || (kind == FS_COLUMN && (extra < 0 || extra >= FS_MAX_EXTRA)))
+		return cdp_seterr("comparison \"%s\": no such kind or column", name);
 	if (model->ncomp >= FS_MAX_COMP)
 		return cdp_seterr("too many comparisons (at most %d)", FS_MAX_COMP);
 	if (strlen(name) >= FS_NAME_MAX)

@@ -472,6 +472,24 @@ test_em_blocked(const struct fs_model *truth, const struct fs_vecset *rnd)
 	T_INTEQ(fs_train(&est, rnd, &blocked, &ignore, 1, 200, 1e-6), 0, "train: runs");
 	T_CHECK(m_error(&est, truth, ignore) <= 0.03 && fabs(est.lambda - truth->lambda) <= 0.03,
 	    "train: u, m and lambda from random and blocked pairs");
+	{
+		struct fs_vecset two[2] = { blocked, blocked };
+		uint32_t masks[2] = { ignore, ~0u };
+		struct fs_model once = est;
+
+		fs_model_default(&est);
+		fs_train(&est, rnd, two, masks, 2, 200, 1e-6);
+		T_CHECK(est.lambda == once.lambda && m_error(&est, &once, 0) == 0,
+		    "train: a rule that leaves nothing free is skipped");
+	}
+	fs_vecset_free(&blocked);
+	fs_vecset_init(&blocked);
+	for (int i = 0; i < 100000; i++)
+		fs_vecset_add(&blocked, draw_vec(truth, uniform() < truth->lambda), 1);
+	est = *truth;
+	est.lambda = 0.5;
+	T_CHECK(fs_em_lambda(&est, &blocked, 200, 1e-7) > 1 && fabs(est.lambda - truth->lambda) <= 0.03 &&
+	    m_error(&est, truth, 0) == 0, "em: lambda alone, m held");
 	fs_vecset_free(&blocked);
 }
 
