@@ -603,8 +603,9 @@ make_email(uint64_t *s, const char *first, const char *last, int year, const cha
 	default: snprintf(local, sizeof local, "%s%u", f, (unsigned)rnd(s, 1000)); break;
 	}
 	snprintf(out, outsz, "%s@%s", local, domain);
-	for (unsigned k = 2; !email_take(out); k++)
-		snprintf(out, outsz, "%s%u@%s", local, k, domain);
+	/* taken: a number after it, as the provider suggests; wider each try */
+	for (uint64_t width = 100; !email_take(out); width = width < 100000000 ? width * 4 : width)
+		snprintf(out, outsz, "%s%u@%s", local, (unsigned)rnd(s, width), domain);
 }
 
 /* --- households ------------------------------------------------------ */
