@@ -40,6 +40,9 @@
  *              number in one), zip, city, country
  *   batch.csv  with -b PERCENT: that share of all entries, in crm.csv's
  *              shape, to be merged after the rest (incremental linking)
+ * The benchmark shapes have no households (FEBRL's and Splink's people
+ * are on their own, so hard.csv is empty) and 1-4 slips per duplicate,
+ * spaces typed into words among them, as FEBRL's duplicates have.
  * -f febrl: febrl.csv in the shape of the FEBRL benchmark files
  *   (rec_id, given_name, surname, street_number, address_1, address_2,
  *   suburb, postcode, state, date_of_birth as YYYYMMDD, soc_sec_id;
@@ -363,10 +366,17 @@ neighbour(uint64_t *s, char c)
 }
 
 /*
+ * FEBRL and Splink's data are people on their own (no households), with
+ * more slips per duplicate, among them a space typed into a word.
+ */
+static int benchmark_shape;
+
+/*
  * One edit, as a hand slips: a substitution by a neighbouring key, a
- * deletion, a doubled letter or two letters swapped, at a lower-case
- * ASCII letter after the first character (people rarely mistype the
- * first).  A string without such a letter is left as it is.
+ * deletion, a doubled letter or two letters swapped (or, in the
+ * benchmark shapes, a space typed in), at a lower-case ASCII letter
+ * after the first character (people rarely mistype the first).  A
+ * string without such a letter is left as it is.
  */
 static void
 typo(uint64_t *s, char *str, size_t cap)
@@ -380,9 +390,15 @@ typo(uint64_t *s, char *str, size_t cap)
 		return;
 	size_t i = pos[rnd(s, np)];
 
-	switch (rnd(s, 4)) {
+	switch (rnd(s, benchmark_shape ? 5 : 4)) {
 	case 0:
 		str[i] = neighbour(s, str[i]);
+		break;
+	case 4:
+		if (n + 1 < cap) {
+			memmove(str + i + 1, str + i, n - i + 1);
+			str[i] = ' ';
+		}
 		break;
 	case 1:
 		memmove(str + i, str + i + 1, n - i);
@@ -688,7 +704,8 @@ make_household(uint64_t seed, uint64_t h, struct household *hh)
 	pick_surname(s, de, base.last, sizeof base.last);
 	pick_address(s, &base);
 	landline(s, base.city, &base.land);
-	hh->n = r < 900 ? 1 : twins ? 2 + (int)rnd(s, 3) : chance(s, 600) ? 2 : chance(s, 750) ? 3 : 4;
+	hh->n = r < 900 || benchmark_shape ? 1 : twins ? 2 + (int)rnd(s, 3)
+	    : chance(s, 600) ? 2 : chance(s, 750) ? 3 : 4;
 	for (int i = 0; i < hh->n; i++) {
 		struct person *p = &hh->p[i];
 		int name_de = chance(s, de ? 900 : 50) ? 1 : 0;
@@ -909,7 +926,7 @@ abbreviate(struct entry *e)
 static void
 reenter_fields(uint64_t *s, const struct person *p, struct entry *e)
 {
-	int n = 1 + (int)rnd(s, 3);
+	int n = 1 + (int)rnd(s, benchmark_shape ? 4 : 3);
 
 	for (int i = 0; i < n; i++) {
 		unsigned r = (unsigned)rnd(s, 100);
@@ -1125,7 +1142,7 @@ febrl_value(uint64_t *s, const char *in, char *out, size_t outsz)
 static void
 febrl_row(uint64_t *s, const struct entry *e, uint32_t person, int dup)
 {
-	char id[32], f[64], l[64], st[80], sub[48], a2[32], date[16], line[512];
+	char id[32], f[64], l[64], st[80], sub[48], pc[16], a2[32], date[16], line[512];
 
 	if (dup < 0)
 		snprintf(id, sizeof id, "rec-%u-org", (unsigned)(person - 1));
@@ -1135,13 +1152,14 @@ febrl_row(uint64_t *s, const struct entry *e, uint32_t person, int dup)
 	febrl_value(s, e->last, l, sizeof l);
 	febrl_value(s, e->street, st, sizeof st);
 	febrl_value(s, e->city, sub, sizeof sub);
+	febrl_value(s, e->postcode, pc, sizeof pc);
 	snprintf(a2, sizeof a2, "%s", chance(s, 600) ? "" : PICK(s, febrl_addr2));
 	if (e->y)
 		snprintf(date, sizeof date, "%04d%02d%02d", e->y, e->m, e->d);
 	else
 		date[0] = '\0';
 	snprintf(line, sizeof line, "%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s", id, f, l,
-	    e->house, st, a2, sub, e->postcode, e->city[0] ? cities[e->cityidx].region : "",
+	    e->house, st, a2, sub, pc, e->city[0] ? cities[e->cityidx].region : "",
 	    date, e->ssn);
 	row_add(line, person);
 }
@@ -1338,6 +1356,7 @@ main(int argc, char **argv)
 	}
 	if (n == 0 || n > 8000000 || !outdir || optind != argc || g.batch > 1000)
 		usage();
+	benchmark_shape = g.format != F_CRM;
 	if (mkdir(outdir, 0700) < 0 && errno != EEXIST)
 		die(outdir);
 	for (emailcap = 1024; emailcap < n * 8; emailcap *= 2)
