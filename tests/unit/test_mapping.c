@@ -75,6 +75,13 @@ test_attribute_aliases(void)
 		{ "country_region", "country" }, { "zip", "postal_code" }, { "plz", "postal_code" },
 		{ "default_address_zip", "postal_code" }, { "default_address_city", "city" },
 		{ "province_code", "region" },
+		/* the record-linkage benchmarks: FEBRL, Splink, NC voters */
+		{ "given_name", "first_name" }, { "suburb", "city" }, { "res_city_desc", "city" },
+		{ "date_of_birth", "birth_date" }, { "dob", "birth_date" }, { "birthdate", "birth_date" },
+		{ "address_1", "street" }, { "res_street_address", "street" },
+		{ "stra\xc3\x9f" "e", "street" }, { "street_number", "house_number" },
+		{ "postcode_fake", "postal_code" }, { "soc_sec_id", "national_id" },
+		{ "gender_code", "gender" },
 	};
 	char name[96];
 
@@ -85,6 +92,8 @@ test_attribute_aliases(void)
 	T_CHECK(attr_canonical("first_name") == NULL, "attrs: a canonical name has no alias");
 	T_CHECK(attr_canonical("name") == NULL && attr_canonical("state") == NULL,
 	    "attrs: ambiguous names stay as they are");
+	T_CHECK(attr_canonical("address") == NULL && attr_canonical("birthday") == NULL &&
+	    attr_canonical("address_2") == NULL, "attrs: an address or a birthday without year stays");
 }
 
 int
