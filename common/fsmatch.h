@@ -12,8 +12,9 @@
  *
  * Files: fsmatch_fold.c (folding, phonetic keys), fsmatch_nick.c (the
  * nickname table), fsmatch_compare.c (string similarity, preparation,
- * comparison levels), fsmatch_model.c (weights, tf tables, vectors, EM),
- * fsmatch_params.c (the parameters file).
+ * comparison levels), fsmatch_model.c (levels, defaults, weights, tf
+ * tables), fsmatch_em.c (vectors, u and EM), fsmatch_params.c (the
+ * parameters file).
  */
 #ifndef CDP_FSMATCH_H
 #define CDP_FSMATCH_H
@@ -24,8 +25,9 @@
 
 /* The built-in comparisons, in the order a default model holds them. */
 enum fs_kind {
-	FS_FIRST_NAME,		/* levels: exact nickname swapped jw>=0.92 jw>=0.85 else */
-	FS_LAST_NAME,		/* exact jw>=0.92 jw>=0.85 else (crosswise when swapped) */
+	FS_FIRST_NAME,		/* levels: exact nickname swapped jw>=0.92 jw>=0.85 initial else */
+	FS_LAST_NAME,		/* exact jw>=0.92 one-part-equal jw>=0.85 else (crosswise
+				 * when the first name found the names swapped) */
 	FS_BIRTH_DATE,		/* exact day-month-swapped one-digit-off one-field-off same-year else */
 	FS_POSTCODE,		/* exact first-3-equal else */
 	FS_STREET,		/* exact same-number-jw>=0.9 else */
@@ -40,6 +42,7 @@ enum fs_kind {
 #define FS_MAX_COMP 12		/* comparisons in a model (8 built-in + extras) */
 #define FS_MAX_LEVELS 8		/* levels per comparison, level 0 included */
 #define FS_NAME_MAX 32		/* longest comparison or column name + NUL */
+#define FS_NICK_MAX 4		/* nickname groups kept per first name */
 
 /*
  * Level 0 of every comparison means "a value is missing on either side"
@@ -72,7 +75,7 @@ struct fs_input {
 struct fs_rec {
 	char first[24], last[32];	/* folded names */
 	char first_sx[5], last_sx[5];	/* Soundex of the folded names, "" if none */
-	uint16_t nick[2];		/* nickname groups of first (0 = none) */
+	uint16_t nick[FS_NICK_MAX];	/* nickname groups of first (0 = none) */
 	int16_t year;			/* birth date; year 0 = missing */
 	int8_t month, day;
 	char postcode[12];		/* folded, spaces removed */
@@ -128,9 +131,10 @@ size_t fs_fold(const char *in, char *out, size_t outsz);
 void fs_soundex(const char *folded, char out[5]);
 /*
  * The nickname groups of a folded first name (Bill and William share
- * one): writes up to 2 group ids (> 0) to out and returns how many.
+ * one): writes up to FS_NICK_MAX group ids (> 0) to out and returns
+ * how many.
  */
-int fs_nickname_groups(const char *folded, uint16_t out[2]);
+int fs_nickname_groups(const char *folded, uint16_t out[FS_NICK_MAX]);
 /* Jaro-Winkler similarity in [0, 1] of two byte strings (prefix scale 0.1). */
 double fs_jaro_winkler(const char *a, size_t alen, const char *b, size_t blen);
 /* Levenshtein distance, giving up (returning max + 1) once above max. */
@@ -157,6 +161,14 @@ void fs_model_default(struct fs_model *model);
  * name is taken or too long.
  */
 int fs_model_add_column(struct fs_model *model, const char *name, int extra);
+/*
+ * Add a built-in comparison (kind < FS_COLUMN) or a user column under
+ * name, with default parameters; fs_model_add_column is the checked
+ * way to add a column.  Returns the index or -1 (cdp_seterr).
+ */
+int fs_model_add(struct fs_model *model, int kind, const char *name, int extra);
+/* The kind of a built-in comparison's name ("birth_date"), or -1. */
+int fs_builtin_kind(const char *name);
 /* Remove comparison i (e.g. a column the store lacks); later ones move down. */
 void fs_model_remove(struct fs_model *model, int i);
 /* The index of the comparison named name, or -1. */
@@ -217,7 +229,7 @@ double fs_score(const struct fs_model *model, const struct fs_tf *tf,
 /* The match weight of a vector without tf (prior included). */
 double fs_vec_weight(const struct fs_model *model, fs_vec v);
 
-/* ---- training (fsmatch_model.c) ---- */
+/* ---- training (fsmatch_em.c) ---- */
 
 /* Comparison vectors with counts, identical vectors stored once. */
 struct fs_vecset {

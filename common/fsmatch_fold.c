@@ -76,16 +76,17 @@ utf8_decode(const unsigned char *s, unsigned *cp)
 	return 1;
 }
 
-/* Append n bytes if they fit whole; a space only between words. */
-static void
+/* Append n bytes if they fit whole (else 0); a space only between words. */
+static int
 put(char *out, size_t outsz, size_t *len, const char *s, size_t n)
 {
 	if (n == 1 && s[0] == ' ' && (*len == 0 || out[*len - 1] == ' '))
-		return;
+		return 1;
 	if (*len + n >= outsz)
-		return;
+		return 0;
 	memcpy(out + *len, s, n);
 	*len += n;
+	return 1;
 }
 
 /* ae oe ue aa -> a o u a, in place. */
@@ -104,41 +105,64 @@ fold_digraphs(char *s, size_t n)
 	return j;
 }
 
-size_t
-fs_fold(const char *in, char *out, size_t outsz)
-{
-	const unsigned char *s = (const unsigned char *)(in ? in : "");
-	size_t len = 0;
+/*
+ * Folding runs in a buffer of its own and cuts only at the end, so a
+ * name cut short folds the same whichever spelling it came in
+ * ("Juergen" and "Jürgen" in 5 bytes are both "jurge").
+ */
+#define FOLD_MAX 256
 
-	if (outsz == 0)
-		return 0;
-	while (*s) {
+/* Fold in to buf (FOLD_MAX bytes) without the digraph step; returns the length. */
+static size_t
+fold_chars(const unsigned char *s, char *buf)
+{
+	size_t len = 0;
+	int room = 1;
+
+	while (*s && room) {
 		unsigned cp;
 		size_t k = utf8_decode(s, &cp);
 		const char *a;
 
-		if (k > 1 && memchr(s + 1, '\0', k - 1))
-			break;
 		if (cp < 0x80) {
 			char c = (char)cp;
 
 			if (c >= 'A' && c <= 'Z')
 				c = (char)(c - 'A' + 'a');
 			if ((c >= 'a' && c <= 'z') || (c >= '0' && c <= '9'))
-				put(out, outsz, &len, &c, 1);
+				room = put(buf, FOLD_MAX, &len, &c, 1);
 			else if (c != '\'' && c != '.')
-				put(out, outsz, &len, " ", 1);	/* "-", ",", "/" part words */
+				room = put(buf, FOLD_MAX, &len, " ", 1);	/* "-", ",", "/" part words */
 		} else if ((a = fold_cp(cp)) != NULL) {
-			put(out, outsz, &len, a, strlen(a));
+			room = put(buf, FOLD_MAX, &len, a, strlen(a));
 		} else if (cp != 0xfffd) {
-			put(out, outsz, &len, (const char *)s, k);
+			room = put(buf, FOLD_MAX, &len, (const char *)s, k);
 		}
 		s += k;
 	}
-	if (len > 0 && out[len - 1] == ' ')
+	buf[len] = '\0';
+	return len;
+}
+
+size_t
+fs_fold(const char *in, char *out, size_t outsz)
+{
+	char buf[FOLD_MAX];
+	size_t len;
+
+	if (outsz == 0)
+		return 0;
+	len = fold_digraphs(buf, fold_chars((const unsigned char *)(in ? in : ""), buf));
+	if (len > outsz - 1) {
+		len = outsz - 1;
+		while (len > 0 && ((unsigned char)buf[len] & 0xc0) == 0x80)
+			len--;	/* not inside a character of a script kept as is */
+	}
+	while (len > 0 && buf[len - 1] == ' ')
 		len--;
+	memcpy(out, buf, len);
 	out[len] = '\0';
-	return fold_digraphs(out, len);
+	return len;
 }
 
 static char
