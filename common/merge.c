@@ -594,6 +594,40 @@ link_record(struct engine *g, struct idval *ids, size_t n, int64_t batch, int64_
 	return target;
 }
 
+/* ---- for the probabilistic stage (merge_match.c) ----------------------- */
+
+/* Why roots a and b may not become one (limits, caps), or NULL. */
+const char *
+merge_union_refusal(struct engine *g, uint32_t a, uint32_t b)
+{
+	uint16_t none[MERGE_MAX_TYPES] = { 0 };
+
+	return merge_refusal(g, a, b, none, g->now);
+}
+
+uint32_t
+merge_union(struct engine *g, uint32_t a, uint32_t b, int type)
+{
+	return prof_union(g, a, b, type);
+}
+
+/* A placeholder value (block, block-regex) of identifier type type. */
+int
+merge_value_blocked(struct engine *g, int type, const char *s, size_t len)
+{
+	return is_blocked(g, type, ident_key(type, s, len), s);
+}
+
+const char *
+merge_type_name(const struct engine *g, int type)
+{
+	if (type == MERGE_TYPE_PROB)
+		return "probabilistic";
+	if (type == MERGE_TYPE_DECISION)
+		return "decision";
+	return g->c->types[type].name;
+}
+
 /* ---- reading records -------------------------------------------------- */
 
 /* Text of a non-null cell; for strings a pointer into the column. */
@@ -1167,7 +1201,8 @@ static int
 is_merge_table(const struct mentry *e)
 {
 	return is_table(e, "profiles") || is_table(e, "idmap") || is_table(e, "links") ||
-	    is_table(e, "merges") || is_table(e, "refusals");
+	    is_table(e, "merges") || is_table(e, "refusals") || is_table(e, "matches") ||
+	    is_table(e, "review");
 }
 
 /* Records segments not linked yet (all on a rebuild), in manifest (import) order. */
@@ -1218,7 +1253,7 @@ merge_run(struct store *st, const struct merge_config *c, const struct merge_opt
 	if (g.next_profile < 1)
 		g.next_profile = 1;
 	ntodo = unlinked_records(st, o->rebuild, &todo);
-	if (state && !o->rebuild && ntodo == 0) {
+	if (state && !o->rebuild && ntodo == 0 && !o->decisions_changed) {
 		/* nothing new: the profiles stand as they are, nothing is written */
 		stats->total = mentry_getu(state, "profiles");
 		stats->unchanged = 1;
@@ -1226,6 +1261,8 @@ merge_run(struct store *st, const struct merge_config *c, const struct merge_opt
 		goto out;
 	}
 	if (!o->rebuild && state_load(&g) < 0)
+		goto out;
+	if (match_begin(&g) < 0)
 		goto out;
 	for (size_t i = 0; i < ntodo; i++) {
 		struct mentry *e = store_find(st, "segment", todo[i]);
@@ -1253,6 +1290,8 @@ merge_run(struct store *st, const struct merge_config *c, const struct merge_opt
 			r = write_seg(&g, &out, "links", &in, 1, s->nrows, todo[i]);
 			colvec_free(&v);
 		}
+		if (r == 0)
+			r = match_segment(&g, s, b, links);
 		free(links);
 		segment_close(s);
 		if (r < 0)
@@ -1264,6 +1303,8 @@ merge_run(struct store *st, const struct merge_config *c, const struct merge_opt
 	}
 	if (o->progress && stats->records >= 0x100000)
 		fprintf(stderr, "\r\033[K");
+	if (match_end(&g, &out) < 0)
+		goto out;
 	if (write_profiles(&g, &out) < 0 || write_idmap(&g, &out) < 0 || write_log_tables(&g, &out) < 0)
 		goto out;
 
@@ -1304,6 +1345,7 @@ out:
 		free(out.s[i].file);
 	free(out.s);
 	free(todo);
+	match_free(&g);
 	engine_free(&g);
 	stats->seconds = now_seconds() - start;
 	return rc;
