@@ -98,6 +98,13 @@ struct fs_comp {
 	int tf;			/* exact matches use term-frequency u */
 	double m[FS_MAX_LEVELS], u[FS_MAX_LEVELS];	/* [0] unused */
 	unsigned char pin_m[FS_MAX_LEVELS], pin_u[FS_MAX_LEVELS];
+	/*
+	 * Comparisons sharing a non-empty group are one piece of evidence
+	 * told in several ways (postal code, street and city all say "same
+	 * address"): the group adds only the largest weight among its
+	 * present members, not their sum.  "" = on its own.
+	 */
+	char group[FS_NAME_MAX];
 };
 
 /*
@@ -150,8 +157,9 @@ void fs_prepare(const struct fs_model *model, const struct fs_input *in, struct 
 
 /*
  * The default model: the eight built-in comparisons with the default
- * m and u of man/cdp-match.5, lambda, thresholds and tf on first name,
- * last name, postcode and city.
+ * m and u of man/cdp-match.5, lambda, thresholds, tf on first name,
+ * last name, postcode and city, and postcode, street and city in group
+ * "address".
  */
 void fs_model_default(struct fs_model *model);
 /*
@@ -214,6 +222,9 @@ struct fs_explain {
 	int level[FS_MAX_COMP];
 	double weight[FS_MAX_COMP];	/* contribution in bits */
 	int tf_used[FS_MAX_COMP];	/* the weight came from the value's frequency */
+	int shadowed[FS_MAX_COMP];	/* another of its group gave the group's weight;
+					 * weight[] is then 0, alone[] what it had alone */
+	double alone[FS_MAX_COMP];	/* the weight before groups were applied */
 	double prior;			/* fs_prior_weight */
 	double total;			/* prior + sum of weight: the match weight */
 };
@@ -228,6 +239,12 @@ double fs_score(const struct fs_model *model, const struct fs_tf *tf,
     const struct fs_rec *a, const struct fs_rec *b, struct fs_explain *ex);
 /* The match weight of a vector without tf (prior included). */
 double fs_vec_weight(const struct fs_model *model, fs_vec v);
+/*
+ * Apply the groups to per-comparison weights w (level[i] 0 = missing):
+ * in each group all but its largest present weight become 0 (and
+ * shadowed[i] 1, if shadowed is not NULL).  Returns the sum of w after.
+ */
+double fs_combine(const struct fs_model *model, const int *level, double *w, int *shadowed);
 
 /* ---- training (fsmatch_em.c) ---- */
 

@@ -9,7 +9,9 @@
  * come from EM over blocked pairs under conditional independence of
  * the comparisons given match status (Fellegi-Sunter; Winkler 1988),
  * holding u fixed as Splink does: with u known the mixture is
- * identified and EM cannot swap the two classes.
+ * identified and EM cannot swap the two classes.  Comparisons of one
+ * group (fsmatch.h) are dependent by design; the E-step scores them as
+ * fs_score does, and the M-step still estimates each one's m.
  */
 #include <math.h>
 #include <stdlib.h>
@@ -139,41 +141,41 @@ fs_estimate_u(struct fs_model *model, const struct fs_vecset *vs)
 	return 0;
 }
 
-/* log m and log u of every level, for one EM round. */
+/* ln(m/u) of every level, for one EM round. */
 static void
-em_logs(const struct fs_model *model, double lm[][FS_MAX_LEVELS], double lu[][FS_MAX_LEVELS])
+em_logs(const struct fs_model *model, double lw[][FS_MAX_LEVELS])
 {
 	for (int k = 0; k < model->ncomp; k++) {
-		lm[k][0] = lu[k][0] = 0;
-		for (int l = 1; l < model->comp[k].nlevels; l++) {
-			lm[k][l] = log(model->comp[k].m[l]);
-			lu[k][l] = log(model->comp[k].u[l]);
-		}
+		lw[k][0] = 0;
+		for (int l = 1; l < model->comp[k].nlevels; l++)
+			lw[k][l] = log(model->comp[k].m[l] / model->comp[k].u[l]);
 	}
 }
 
-/* One EM round; returns the largest change of any free parameter. */
+/*
+ * One EM round; returns the largest change of any free parameter.  The
+ * posterior of a vector is the one scoring uses (groups count once), so
+ * training and scoring agree on what a vector says.
+ */
 static double
 em_round(struct fs_model *model, const struct fs_vecset *vs)
 {
-	double lm[FS_MAX_COMP][FS_MAX_LEVELS], lu[FS_MAX_COMP][FS_MAX_LEVELS];
+	double lw[FS_MAX_COMP][FS_MAX_LEVELS];
 	double msum[FS_MAX_COMP][FS_MAX_LEVELS] = { { 0 } }, ptot = 0, moved = 0;
-	double llam = log(model->lambda), l1lam = log(1 - model->lambda);
+	double prior = log(model->lambda / (1 - model->lambda));
 
-	em_logs(model, lm, lu);
+	em_logs(model, lw);
 	for (size_t i = 0; i < vs->n; i++) {
-		double a = llam, b = l1lam, p, cp;
-
 		int lev[FS_MAX_COMP];
+		double w[FS_MAX_COMP], p, cp;
 
 		for (int k = 0; k < model->ncomp; k++) {
 			lev[k] = fs_vec_level(vs->vec[i], k);
 			if (lev[k] >= model->comp[k].nlevels)
 				lev[k] = 0;	/* not a level: no evidence */
-			a += lm[k][lev[k]];
-			b += lu[k][lev[k]];
+			w[k] = lw[k][lev[k]];
 		}
-		p = 1 / (1 + exp(b - a));	/* P(match | vector) */
+		p = 1 / (1 + exp(-(prior + fs_combine(model, lev, w, NULL))));	/* P(match | vector) */
 		cp = p * (double)vs->count[i];
 		ptot += cp;
 		for (int k = 0; k < model->ncomp; k++)

@@ -104,8 +104,12 @@ void
 fs_model_default(struct fs_model *model)
 {
 	memset(model, 0, sizeof *model);
-	for (int k = 0; k < FS_COLUMN; k++)
-		comp_init(&model->comp[model->ncomp++], k, builtin_name[k], 0);
+	for (int k = 0; k < FS_COLUMN; k++) {
+		comp_init(&model->comp[model->ncomp], k, builtin_name[k], 0);
+		if (k == FS_POSTCODE || k == FS_STREET || k == FS_CITY)
+			strcpy(model->comp[model->ncomp].group, "address");
+		model->ncomp++;
+	}
 	model->lambda = 0.01;
 	model->match_threshold = 10;
 	model->review_threshold = 2;
@@ -188,13 +192,48 @@ fs_probability(double weight)
 }
 
 double
+fs_combine(const struct fs_model *model, const int *level, double *w, int *shadowed)
+{
+	double alone[FS_MAX_COMP], sum = 0;
+
+	memcpy(alone, w, (size_t)model->ncomp * sizeof w[0]);
+	for (int i = 0; i < model->ncomp; i++) {
+		const char *g = model->comp[i].group;
+		int best = i;
+
+		if (shadowed)
+			shadowed[i] = 0;
+		if (g[0] && level[i]) {
+			/* the largest present weight of the group; the first on ties */
+			for (int j = 0; j < model->ncomp; j++) {
+				const char *h = model->comp[j].group;
+
+				if (level[j] && h[0] == g[0] && strcmp(h, g) == 0 &&
+				    (alone[j] > alone[best] || (alone[j] == alone[best] && j < best)))
+					best = j;
+			}
+		}
+		if (best != i) {
+			w[i] = 0;
+			if (shadowed)
+				shadowed[i] = 1;
+		}
+		sum += w[i];
+	}
+	return sum;
+}
+
+double
 fs_vec_weight(const struct fs_model *model, fs_vec v)
 {
-	double w = fs_prior_weight(model);
+	int level[FS_MAX_COMP];
+	double w[FS_MAX_COMP];
 
-	for (int i = 0; i < model->ncomp; i++)
-		w += fs_level_weight(model, i, fs_vec_level(v, i));
-	return w;
+	for (int i = 0; i < model->ncomp; i++) {
+		level[i] = fs_vec_level(v, i);
+		w[i] = fs_level_weight(model, i, level[i]);
+	}
+	return fs_prior_weight(model) + fs_combine(model, level, w, NULL);
 }
 
 /* ---- term frequencies ---- */
@@ -318,27 +357,27 @@ fs_score(const struct fs_model *model, const struct fs_tf *tf,
     const struct fs_rec *a, const struct fs_rec *b, struct fs_explain *ex)
 {
 	fs_vec v = fs_compare(model, a, b);
-	double prior = fs_prior_weight(model), total = prior;
+	int level[FS_MAX_COMP], used[FS_MAX_COMP];
+	double w[FS_MAX_COMP], total;
 
 	for (int i = 0; i < model->ncomp; i++) {
-		int level = fs_vec_level(v, i), used = 0;
-		double w = 0;
-
-		if (level == FS_EXACT && model->comp[i].tf && tf)
-			used = tf_weight(model, tf, i, a->tfh[i], &w);
-		if (!used)
-			w = fs_level_weight(model, i, level);
-		total += w;
-		if (ex) {
-			ex->level[i] = level;
-			ex->weight[i] = w;
-			ex->tf_used[i] = used;
-		}
+		level[i] = fs_vec_level(v, i);
+		used[i] = 0;
+		if (level[i] == FS_EXACT && model->comp[i].tf && tf)
+			used[i] = tf_weight(model, tf, i, a->tfh[i], &w[i]);
+		if (!used[i])
+			w[i] = fs_level_weight(model, i, level[i]);
 	}
+	if (ex)
+		memcpy(ex->alone, w, (size_t)model->ncomp * sizeof w[0]);
+	total = fs_prior_weight(model) + fs_combine(model, level, w, ex ? ex->shadowed : NULL);
 	if (ex) {
 		ex->ncomp = model->ncomp;
-		ex->prior = prior;
+		ex->prior = fs_prior_weight(model);
 		ex->total = total;
+		memcpy(ex->level, level, (size_t)model->ncomp * sizeof level[0]);
+		memcpy(ex->weight, w, (size_t)model->ncomp * sizeof w[0]);
+		memcpy(ex->tf_used, used, (size_t)model->ncomp * sizeof used[0]);
 	}
 	return total;
 }

@@ -10,6 +10,8 @@
  *	comparison first_name tf
  *	level exact m 0.85 u 0.008 weight 6.731
  *	level nickname m 0.04 pin u 0.002 weight 4.322
+ *	comparison street group address
+ *	...
  *	column loyalty_id
  *	level exact m 0.9 u 0.01 weight 6.492
  *
@@ -31,6 +33,10 @@
 static void
 fmt_num(char *buf, size_t n, double v)
 {
+	if (v == floor(v) && fabs(v) < 1e15) {	/* 10, not 1e+01 */
+		snprintf(buf, n, "%.0f", v);
+		return;
+	}
 	for (int prec = 1; prec <= 17; prec++) {
 		snprintf(buf, n, "%.*g", prec, v);
 		if (strtod(buf, NULL) == v)
@@ -52,8 +58,8 @@ write_comp(const struct fs_model *model, int i, FILE *f)
 {
 	const struct fs_comp *c = &model->comp[i];
 
-	fprintf(f, "\n%s %s%s\n", c->kind == FS_COLUMN ? "column" : "comparison", c->name,
-	    c->tf ? " tf" : "");
+	fprintf(f, "\n%s %s%s%s%s\n", c->kind == FS_COLUMN ? "column" : "comparison", c->name,
+	    c->tf ? " tf" : "", c->group[0] ? " group " : "", c->group);
 	for (int l = 1; l < c->nlevels; l++) {
 		fprintf(f, "level %s", fs_level_name(c->kind, l));
 		put_num(f, "m", c->m[l], c->pin_m[l]);
@@ -120,7 +126,25 @@ get_num(const struct parse *ps, const char *tok, double lo, double hi, int open_
 	return 0;
 }
 
-/* "comparison NAME [tf]" or "column NAME [tf]". */
+/* The words after a comparison's name: "tf", "group NAME". */
+static int
+parse_comp_opts(struct parse *ps, struct fs_comp *c, char **tok, int ntok)
+{
+	for (int k = 2; k < ntok; k++) {
+		if (strcmp(tok[k], "tf") == 0) {
+			c->tf = 1;
+		} else if (strcmp(tok[k], "group") == 0 && k + 1 < ntok) {
+			if (strlen(tok[++k]) >= sizeof c->group)
+				return perr(ps, "group name too long:", tok[k]);
+			strcpy(c->group, tok[k]);
+		} else {
+			return perr(ps, "unexpected word", tok[k]);
+		}
+	}
+	return 0;
+}
+
+/* "comparison NAME [tf] [group GROUP]" or "column NAME [tf] [group GROUP]". */
 static int
 parse_comp(struct parse *ps, char **tok, int ntok, int column)
 {
@@ -133,8 +157,6 @@ parse_comp(struct parse *ps, char **tok, int ntok, int column)
 		return perr(ps, "unknown comparison", tok[1]);
 	if (column && fs_builtin_kind(tok[1]) >= 0)
 		return perr(ps, "column with the name of a built-in comparison:", tok[1]);
-	if (ntok > 3 || (ntok == 3 && strcmp(tok[2], "tf") != 0))
-		return perr(ps, "unexpected word", tok[ntok == 3 ? 2 : 3]);
 	if (column && ps->nextra >= FS_MAX_EXTRA)
 		return perr(ps, "too many columns", NULL);
 	if ((i = fs_model_add(ps->model, kind, tok[1], column ? ps->nextra : 0)) < 0) {
@@ -145,8 +167,8 @@ parse_comp(struct parse *ps, char **tok, int ntok, int column)
 	}
 	ps->nextra += column;
 	ps->cur = &ps->model->comp[i];
-	ps->cur->tf = ntok == 3;
-	return 0;
+	ps->cur->tf = 0;
+	return parse_comp_opts(ps, ps->cur, tok, ntok);
 }
 
 /* "m X [pin]" or "u X [pin]" at tok[*k]; advances *k. */

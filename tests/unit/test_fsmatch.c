@@ -210,9 +210,12 @@ test_contacts(void)
 	pair_is("email", (struct fs_input){ .email = "anna.schmidt@gmail.com" },
 	    (struct fs_input){ .email = "anna.schmidt@web.de" }, "local-equal",
 	    "e-mail: same local part, other domain");
-	pair_is("email", (struct fs_input){ .email = "anna.schmitt@gmail.com" },
+	pair_is("email", (struct fs_input){ .email = "ana.schmitt@gmail.com" },
 	    (struct fs_input){ .email = "anna.schmidt@web.de" }, "local-edit<=2",
 	    "e-mail: local part two edits apart");
+	pair_is("email", (struct fs_input){ .email = "an.schmit@gmail.com" },
+	    (struct fs_input){ .email = "anna.schmidt@web.de" }, "else",
+	    "e-mail: local part three edits apart");
 	pair_is("email", (struct fs_input){ .email = "jo@a.de" },
 	    (struct fs_input){ .email = "al@a.de" }, "else", "e-mail: short locals say nothing");
 	pair_is("email", (struct fs_input){ .email = "no-at-sign" },
@@ -286,6 +289,46 @@ test_score(void)
 	T_CHECK(w > model.match_threshold, "score: a clear duplicate passes the match threshold");
 	T_CHECK(NEAR(fs_probability(0), 0.5, 1e-12) && fs_probability(2000) == 1,
 	    "score: probability of a weight");
+}
+
+/* Postal code, street and city say "same address" once. */
+static void
+test_groups(void)
+{
+	struct fs_input a = { .first_name = "Anna", .last_name = "Meier", .birth_date = "1980-01-02",
+		.postcode = "10115", .street = "Hauptstr. 1", .city = "Berlin" };
+	struct fs_input b = a;
+	struct fs_rec ra, rb;
+	struct fs_explain ex;
+	int pc = fs_model_find(&model, "postal_code"), st = fs_model_find(&model, "street");
+	int city = fs_model_find(&model, "city");
+	double w, sum = 0;
+
+	fs_prepare(&model, &a, &ra);
+	fs_prepare(&model, &b, &rb);
+	w = fs_score(&model, NULL, &ra, &rb, &ex);
+	T_CHECK(ex.weight[st] == ex.alone[st] && !ex.shadowed[st], "groups: the street gives the address weight");
+	T_CHECK(ex.shadowed[pc] && ex.shadowed[city] && ex.weight[pc] == 0 && ex.weight[city] == 0,
+	    "groups: postal code and city add nothing more");
+	for (int i = 0; i < ex.ncomp; i++)
+		sum += ex.weight[i];
+	T_CHECK(NEAR(w, ex.prior + sum, 1e-9), "groups: the total is what the explanation adds up to");
+	b.street = "Gartenweg 7";
+	b.postcode = "80331";
+	b.city = "München";
+	fs_prepare(&model, &b, &rb);
+	fs_score(&model, NULL, &ra, &rb, &ex);
+	T_CHECK(!ex.shadowed[st] && ex.shadowed[pc] && ex.shadowed[city] &&
+	    NEAR(ex.weight[st], fs_level_weight(&model, st, 3), 1e-9),
+	    "groups: a move counts once, as the mildest of its disagreements");
+	b = a;
+	b.first_name = "Paul";
+	b.birth_date = "2009-05-06";
+	fs_prepare(&model, &b, &rb);
+	T_CHECK(fs_score(&model, NULL, &ra, &rb, NULL) < model.match_threshold,
+	    "groups: a household member is not a match by default");
+	T_CHECK(fs_vec_weight(&model, fs_compare(&model, &ra, &rb)) ==
+	    fs_score(&model, NULL, &ra, &rb, NULL), "groups: the vector's weight applies them too");
 }
 
 /* A common surname matching weighs less than a rare one. */
@@ -454,6 +497,7 @@ test_params(void)
 	m.comp[3].u[1] = 1e-7;
 	m.comp[3].pin_u[1] = 1;
 	m.comp[8].tf = 1;
+	strcpy(m.comp[8].group, "ids");
 	m.match_threshold = 12.5;
 	one = params_text(&m);
 	T_INTEQ(fs_params_parse(&back, "match.params", one, strlen(one)), 0, "params: reads what it wrote");
@@ -480,6 +524,8 @@ test_params(void)
 	params_error("lamda 0.1\n", "match.params:1: unknown setting \"lamda\"", "params: unknown setting");
 	params_error("comparison city\nmatch-threshold 1\nreview-threshold 3\n",
 	    "match.params: review-threshold above match-threshold", "params: thresholds in order");
+	params_error("comparison city grup address\n", "match.params:1: unexpected word \"grup\"",
+	    "params: unknown word after a comparison");
 	params_error("version 2\n", "match.params:1: unsupported version \"2\"", "params: version");
 	params_error("# nothing\n", "match.params: no comparisons", "params: no comparisons");
 	T_CHECK(fs_params_read(&m, "/nonexistent/match.params") < 0,
@@ -499,6 +545,7 @@ main(void)
 	test_address();
 	test_columns();
 	test_score();
+	test_groups();
 	test_tf();
 	test_em();
 	test_params();
