@@ -54,7 +54,7 @@ static const char *const role_aliases[ROLE_COUNT][24] = {
 		"contexttraitsemail", "useremail", "customeremail", "propertiesemail", NULL },
 	[ROLE_PHONE] = { "phone", "phonenumber", "mobile", "mobilephone", "mobilenumber",
 		"telephone", "tel", "cell", "cellphone", "telefon", "handy", "traitsphone",
-		"contexttraitsphone", "defaultaddressphone", "billingphone", NULL },
+		"contexttraitsphone", "defaultaddressphone", "billingphone", "fullphonenumber", NULL },
 	[ROLE_CUSTOMER_ID] = { "customerid", "userid", "customernumber", "customerno",
 		"clientid", "contactid", "accountid", "crmid", "kundennummer", "kundennr", NULL },
 	[ROLE_ANONYMOUS_ID] = { "anonymousid", "deviceid", "cookieid", "visitorid", "anonid",

@@ -13,7 +13,8 @@
 #
 # Environment: BENCH_PEERS=1 install missing peers (apt-get, npm);
 # BENCH_SEED (default 42); BENCH_OUT (default tests/bench/out);
-# BENCH_NOPEERS=1 skip the peers even where installed.
+# BENCH_NOPEERS=1 skip the peers even where installed; BENCH_REC=0 and
+# BENCH_MATCH=0 leave out rec.sh and match.sh, which run after it.
 #
 # A step whose program is not built yet is skipped, never fatal: the
 # bench keeps working while programs are being written.
@@ -432,5 +433,10 @@ fi
 if have cdp-recommend && [ "${BENCH_REC:-1}" = 1 ]; then
 	echo
 	sh "$here/rec.sh" "$scale"
+fi
+# identity resolution: duplicates with typos, exact and probabilistic (match.sh, dupgen.c)
+if have cdp-merge && [ "${BENCH_MATCH:-1}" = 1 ]; then
+	echo
+	sh "$here/match.sh" "$scale"
 fi
 exit 0
