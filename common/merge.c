@@ -615,7 +615,10 @@ merge_union(struct engine *g, uint32_t a, uint32_t b, int type)
 int
 merge_value_blocked(struct engine *g, int type, const char *s, size_t len)
 {
-	return is_blocked(g, type, ident_key(type, s, len), s);
+	uint64_t key = ident_key(type, s, len);
+
+	/* a value in the identifier map passed the check when it came */
+	return ident_find(g, key) == NONE && is_blocked(g, type, key, s);
 }
 
 const char *

@@ -207,21 +207,34 @@ clusters_join(struct mstate *ms, uint32_t a, uint32_t b)
 	ms->head[b] = NONE;
 }
 
+/*
+ * Above the threshold and no veto: a comparison of the veto list
+ * (default first name and birth date) at its "else" level, both values
+ * present and wholly unlike, stops an automatic link: twins, siblings
+ * and spouses share everything but the first name, namesakes in one
+ * town everything but the birth date.
+ */
 int
-match_pair_ok(const struct fs_model *md, const struct fs_explain *ex, double w)
+match_pair_ok(const struct match_conf *mc, const struct fs_explain *ex, double w)
 {
-	int fi = fs_model_find(md, "first_name");
+	const struct fs_model *md = &mc->model;
 
 	if (w < md->match_threshold)
 		return 0;
-	/* first names both present and unlike: twins, siblings, spouses */
-	return fi < 0 || ex->level[fi] != md->comp[fi].nlevels - 1;
+	for (int i = 0; i < mc->nveto_comp; i++) {
+		int c = mc->veto_comp[i];
+
+		if (ex->level[c] == md->comp[c].nlevels - 1)
+			return 0;
+	}
+	return 1;
 }
 
 /* At least half of the pairs across clusters a and b score above the threshold. */
 static int
-clusters_agree(struct mstate *ms, const struct fs_model *md, uint32_t a, uint32_t b)
+clusters_agree(struct mstate *ms, const struct match_conf *mc, uint32_t a, uint32_t b)
 {
+	const struct fs_model *md = &mc->model;
 	int ok = 0, all = 0, na = 0;
 
 	for (uint32_t x = ms->head[a]; x != NONE && na < CLUSTER_SAMPLE; x = ms->next[x], na++) {
@@ -232,7 +245,7 @@ clusters_agree(struct mstate *ms, const struct fs_model *md, uint32_t a, uint32_
 			double w = fs_score(md, ms->tf, &ms->m[x].r, &ms->m[y].r, &ex);
 
 			all++;
-			ok += match_pair_ok(md, &ex, w);
+			ok += match_pair_ok(mc, &ex, w);
 		}
 	}
 	return all > 0 && 2 * ok >= all;
@@ -266,8 +279,9 @@ cand_cmp(const void *x, const void *y)
 
 /* Score the candidate pairs; keep those at or above the review threshold. */
 static struct cand *
-score_pairs(struct mstate *ms, const struct fs_model *md, const struct bset *bs, size_t *ncand)
+score_pairs(struct mstate *ms, const struct match_conf *mc, const struct bset *bs, size_t *ncand)
 {
+	const struct fs_model *md = &mc->model;
 	struct cand *c = NULL;
 	size_t n = 0, cap = 0;
 
@@ -282,7 +296,7 @@ score_pairs(struct mstate *ms, const struct fs_model *md, const struct bset *bs,
 			cap = cap ? cap * 2 : 1024;
 			c = xreallocarray(c, cap, sizeof *c);
 		}
-		c[n++] = (struct cand){ a, b, w, match_pair_ok(md, &ex, w) };
+		c[n++] = (struct cand){ a, b, w, match_pair_ok(mc, &ex, w) };
 	}
 	ms->pairs += bs->npairs;
 	*ncand = n;
@@ -301,7 +315,7 @@ try_link(struct engine *g, struct mstate *ms, uint32_t a, uint32_t b, double w, 
 		return 1;
 	if (decisions_forbid(g, ms, ra, rb))
 		return 0;
-	if (type == MERGE_TYPE_PROB && !clusters_agree(ms, md, ra, rb))
+	if (type == MERGE_TYPE_PROB && !clusters_agree(ms, g->c->match, ra, rb))
 		return 0;
 	if (merge_union_refusal(g, ra, rb)) {
 		ms->refused++;
@@ -364,7 +378,7 @@ match_segment(struct engine *g, struct segment *s, const struct mentry *batch, c
 		for (int r = 0; r < mc->nrule; r++)
 			ms->rule_pairs[r] += bs.rule_pairs[r];
 		ms->capped += bs.capped;
-		c = score_pairs(ms, &mc->model, &bs, &nc);
+		c = score_pairs(ms, mc, &bs, &nc);
 		free(bs.pairs);
 		free(cl);
 		free(isnew);

@@ -45,7 +45,11 @@ struct match_conf {
 	int nrule, user_rules;
 	uint64_t block_cap;		/* pairs per block value */
 	char *compare[FS_MAX_EXTRA];	/* extra compared columns */
-	int ncompare;
+	int ncompare, user_compare;
+	char *veto[FS_MAX_COMP];	/* comparisons whose "else" stops a link */
+	int nveto;
+	int veto_comp[FS_MAX_COMP];	/* ... as model comparison indices */
+	int nveto_comp;
 	char *params_path;		/* STORE/match.params */
 	int have_params;		/* it existed and was read */
 	struct fs_model model;		/* the effective model */

@@ -19,6 +19,7 @@ static const char *const default_rules[] = {
 	"phone:-7",
 	"email",
 	"soundex(last_name) + first_name:1",
+	"national_id",
 	NULL
 };
 
@@ -32,6 +33,10 @@ match_conf_new(void)
 
 	m->mode = MATCH_PROBABILISTIC;
 	m->block_cap = 2000;
+	/* a national id (FEBRL's soc_sec_id) is compared when a record has one */
+	m->compare[m->ncompare++] = xstrdup("national_id");
+	m->veto[m->nveto++] = xstrdup("first_name");
+	m->veto[m->nveto++] = xstrdup("birth_date");
 	for (int i = 0; default_rules[i]; i++)
 		match_rule_parse(&m->rule[m->nrule++], m, default_rules[i]);
 	return m;
@@ -134,6 +139,14 @@ threshold_parse(const char *key, const char *val, double *out)
 }
 
 static void
+veto_clear(struct match_conf *m)
+{
+	for (int i = 0; i < m->nveto; i++)
+		free(m->veto[i]);
+	m->nveto = 0;
+}
+
+static void
 rules_clear(struct match_conf *m)
 {
 	for (int i = 0; i < m->nrule; i++)
@@ -177,11 +190,33 @@ match_conf_set(struct match_conf *m, const char *key, const char *arg, const cha
 		if (match_rule_parse(&m->rule[m->nrule], m, val) < 0)
 			return -1;
 		m->nrule++;
+	} else if (strcmp(key, "veto") == 0) {
+		char *copy = xstrdup(val), *p = copy, *tok;
+
+		veto_clear(m);
+		while ((tok = strsep(&p, ", \t")) != NULL) {
+			if (!*tok || strcmp(tok, "none") == 0)
+				continue;
+			if (m->nveto == FS_MAX_COMP) {
+				free(copy);
+				return cdp_seterr("veto: at most %d comparisons", FS_MAX_COMP);
+			}
+			m->veto[m->nveto++] = xstrdup(tok);
+		}
+		free(copy);
 	} else if (strcmp(key, "compare") == 0) {
 		char *copy = xstrdup(val), *p = copy, *tok;
 
+		if (!m->user_compare) {
+			/* the first compare line replaces the default list */
+			for (int k = 0; k < m->ncompare; k++)
+				free(m->compare[k]);
+			m->ncompare = 0;
+			m->user_compare = 1;
+		}
+
 		while ((tok = strsep(&p, ", \t")) != NULL) {
-			if (!*tok)
+			if (!*tok || strcmp(tok, "none") == 0)
 				continue;
 			if (m->ncompare == FS_MAX_EXTRA) {
 				free(copy);
@@ -217,6 +252,14 @@ match_conf_finish(struct match_conf *m, const char *confpath)
 		if (fs_model_find(&m->model, m->compare[k]) < 0 &&
 		    fs_model_add_column(&m->model, m->compare[k], k) < 0)
 			return -1;
+	m->nveto_comp = 0;
+	for (int i = 0; i < m->nveto; i++) {
+		int c = fs_model_find(&m->model, m->veto[i]);
+
+		if (c < 0)
+			return cdp_seterr("veto: no comparison '%s' in the model", m->veto[i]);
+		m->veto_comp[m->nveto_comp++] = c;
+	}
 	if (m->set_mt)
 		m->model.match_threshold = m->mt;
 	if (m->set_rt)
@@ -236,16 +279,19 @@ match_conf_print(const struct match_conf *m, FILE *f)
 	fprintf(f, "match-threshold = %.2f\n", md->match_threshold);
 	fprintf(f, "review-threshold = %.2f\n", md->review_threshold);
 	fprintf(f, "block-cap = %llu\n", (unsigned long long)m->block_cap);
+	/* before block-on: a rule may name a compare column */
+	fprintf(f, "compare =");
+	for (int k = 0; k < m->ncompare; k++)
+		fprintf(f, " %s", m->compare[k]);
+	fprintf(f, "%s\n", m->ncompare ? "" : " none");
 	for (int i = 0; i < m->nrule; i++)
 		fprintf(f, "block-on = %s\n", m->rule[i].src);
 	if (m->nrule == 0)
 		fprintf(f, "block-on = none\n");
-	if (m->ncompare) {
-		fprintf(f, "compare =");
-		for (int k = 0; k < m->ncompare; k++)
-			fprintf(f, " %s", m->compare[k]);
-		fputc('\n', f);
-	}
+	fprintf(f, "veto =");
+	for (int i = 0; i < m->nveto; i++)
+		fprintf(f, "%s %s", i ? "," : "", m->veto[i]);
+	fprintf(f, "%s\n", m->nveto ? "" : " none");
 	fprintf(f, "# the model (%s; see cdp-match(5)):\n",
 	    m->have_params ? m->params_path : "built-in defaults, no match.params yet");
 	for (int c = 0; c < md->ncomp; c++) {
@@ -266,6 +312,7 @@ match_conf_free(struct match_conf *m)
 	if (!m)
 		return;
 	rules_clear(m);
+	veto_clear(m);
 	for (int k = 0; k < m->ncompare; k++)
 		free(m->compare[k]);
 	free(m->params_path);

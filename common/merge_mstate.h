@@ -77,7 +77,7 @@ struct mstate {
 
 /* merge_match.c */
 uint32_t match_root_of_id(struct engine *g, int64_t id);
-int match_pair_ok(const struct fs_model *md, const struct fs_explain *ex, double w);
+int match_pair_ok(const struct match_conf *mc, const struct fs_explain *ex, double w);
 
 /* merge_match_read.c */
 int match_attr_field(const struct match_conf *m, const char *attr);
