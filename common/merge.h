@@ -75,7 +75,7 @@ struct merge_stats {
 	double seconds;
 	/* the probabilistic stage */
 	uint64_t match_pairs, match_linked, match_refused, match_review, match_decided;
-	char match_rules[512];		/* candidate pairs per block-on rule */
+	char match_rules[1024];		/* candidate pairs per block-on rule */
 };
 
 struct merge_opts {

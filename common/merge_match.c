@@ -348,6 +348,7 @@ match_segment(struct engine *g, struct segment *s, const struct mentry *batch, c
 		return -1;
 	if (ms->nm) {
 		size_t nnew = ms->nm;
+		double t = now_seconds(), t1;
 
 		/* profiles first, then the batch: move the batch's members after them */
 		struct mmember *newm = ms->m;
@@ -362,6 +363,9 @@ match_segment(struct engine *g, struct segment *s, const struct mentry *batch, c
 		for (size_t i = 0; i < ms->nm; i++)
 			fs_tf_add(ms->tf, &mc->model, &ms->m[i].r);
 		clusters_build(g, ms);
+		t1 = now_seconds();
+		ms->t_prep += t1 - t;
+		t = t1;
 		cl = xmalloc((ms->nm + 1) * sizeof *cl);
 		unsigned char *isnew = xmalloc(ms->nm + 1);
 
@@ -378,7 +382,13 @@ match_segment(struct engine *g, struct segment *s, const struct mentry *batch, c
 		for (int r = 0; r < mc->nrule; r++)
 			ms->rule_pairs[r] += bs.rule_pairs[r];
 		ms->capped += bs.capped;
+		t1 = now_seconds();
+		ms->t_block += t1 - t;
+		t = t1;
 		c = score_pairs(ms, mc, &bs, &nc);
+		t1 = now_seconds();
+		ms->t_score += t1 - t;
+		t = t1;
 		free(bs.pairs);
 		free(cl);
 		free(isnew);
@@ -390,6 +400,7 @@ match_segment(struct engine *g, struct segment *s, const struct mentry *batch, c
 		free(c);
 		fs_tf_free(ms->tf);
 		ms->tf = NULL;
+		ms->t_link += now_seconds() - t;
 	}
 	ms->np_before = g->np;
 	return decisions_apply(g, ms);

@@ -80,6 +80,9 @@ match_stats(struct engine *g, struct mstate *ms)
 	if (ms->capped)
 		sb_addf(&sb, "; %llu blocks capped at %llu pairs", (unsigned long long)ms->capped,
 		    (unsigned long long)mc->block_cap);
+	sb_addf(&sb, "; %.2f s preparing, %.2f s blocking, %.2f s scoring (%.0f pairs/s), %.2f s linking",
+	    ms->t_prep, ms->t_block, ms->t_score, ms->t_score > 0 ? (double)ms->pairs / ms->t_score : 0,
+	    ms->t_link);
 	snprintf(st->match_rules, sizeof st->match_rules, "%s", sb.len ? sb.buf : "no rules");
 	sb_free(&sb);
 }

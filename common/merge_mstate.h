@@ -72,7 +72,7 @@ struct mstate {
 	struct mdec *dec;
 	size_t ndec;
 	uint64_t rule_pairs[MATCH_MAX_RULES], pairs, capped, linked, refused, decided;
-	double t0;
+	double t_prep, t_block, t_score, t_link;	/* seconds in each step */
 };
 
 /* merge_match.c */
