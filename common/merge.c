@@ -37,6 +37,7 @@
 #include "attrs.h"
 #include "merge.h"
 #include "merge_int.h"
+#include "merge_match.h"
 #include "normalize.h"
 #include "profiles.h"
 
@@ -342,19 +343,26 @@ recent(const struct engine *g, uint32_t p, size_t t, int64_t now)
 	return n;
 }
 
-/* Can profiles a and b (roots) become one, with pending new values? */
+/*
+ * Can profiles a and b (roots) become one, with pending new values?
+ * limits: per type, NULL for the types' own (the probabilistic stage
+ * passes its match-limit values).  A step that adds no value to a
+ * profile already past a limit (joined by a probabilistic link or a
+ * decision, or under a lowered limit) is not refused for it.
+ */
 static const char *
-merge_refusal(const struct engine *g, uint32_t a, uint32_t b, const uint16_t *pending, int64_t now)
+merge_refusal_lim(const struct engine *g, uint32_t a, uint32_t b, const uint16_t *pending, int64_t now,
+    const int *limits)
 {
 	static char why[160];
 
 	for (size_t t = 0; t < g->c->ntypes; t++) {
-		int lim = g->c->types[t].limit;
-		int have = g->c->types[t].window ?
-		    recent(g, a, t, now) + (b != NONE ? recent(g, b, t, now) : 0) + pending[t] :
-		    g->p[a].idcount[t] + (b != NONE ? g->p[b].idcount[t] : 0) + pending[t];
+		int lim = limits ? limits[t] : g->c->types[t].limit;
+		int ha = g->c->types[t].window ? recent(g, a, t, now) : g->p[a].idcount[t];
+		int hb = b == NONE ? 0 : g->c->types[t].window ? recent(g, b, t, now) : g->p[b].idcount[t];
+		int have = ha + hb + pending[t];
 
-		if (lim && have > lim) {
+		if (lim && have > lim && have > (ha > hb ? ha : hb)) {
 			snprintf(why, sizeof why, "would give a profile %d %s values%s (limit %d)", have,
 			    g->c->types[t].name, g->c->types[t].window ? " within the window" : "", lim);
 			return why;
@@ -371,6 +379,12 @@ merge_refusal(const struct engine *g, uint32_t a, uint32_t b, const uint16_t *pe
 		return why;
 	}
 	return NULL;
+}
+
+static const char *
+merge_refusal(const struct engine *g, uint32_t a, uint32_t b, const uint16_t *pending, int64_t now)
+{
+	return merge_refusal_lim(g, a, b, pending, now, NULL);
 }
 
 /*
@@ -602,7 +616,7 @@ merge_union_refusal(struct engine *g, uint32_t a, uint32_t b)
 {
 	uint16_t none[MERGE_MAX_TYPES] = { 0 };
 
-	return merge_refusal(g, a, b, none, g->now);
+	return merge_refusal_lim(g, a, b, none, g->now, g->c->match->limit);
 }
 
 uint32_t

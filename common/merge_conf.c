@@ -321,7 +321,7 @@ merge_config_load(struct merge_config *c, const char *path)
 	if (!path || !(f = fopen(path, "r"))) {
 		if (path && errno != ENOENT)
 			return cdp_seterr("%s: %s", path, strerror(errno));
-		return match_conf_finish(c->match, path) < 0 ? -1 : combine_regexes(c);
+		return match_conf_finish(c->match, c, path) < 0 ? -1 : combine_regexes(c);
 	}
 	while (getline(&line, &cap, f) > 0) {
 		char *p = line, *eq, *e;
@@ -356,7 +356,7 @@ merge_config_load(struct merge_config *c, const char *path)
 	}
 	free(line);
 	fclose(f);
-	return match_conf_finish(c->match, path) < 0 ? -1 : combine_regexes(c);
+	return match_conf_finish(c->match, c, path) < 0 ? -1 : combine_regexes(c);
 fail:
 	free(line);
 	fclose(f);
@@ -431,7 +431,7 @@ merge_config_print(const struct merge_config *c, FILE *f)
 			fprintf(f, "golden %s = %s\n", g->attr, g->how == GOLDEN_FREQUENT ? "most-frequent" : "latest");
 		}
 	}
-	match_conf_print(c->match, f);
+	match_conf_print(c->match, c, f);
 }
 
 void

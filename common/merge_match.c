@@ -214,23 +214,29 @@ clusters_join(struct mstate *ms, uint32_t a, uint32_t b)
  * and spouses share everything but the first name, namesakes in one
  * town everything but the birth date.
  */
+static int
+match_veto(const struct match_conf *mc, const struct fs_explain *ex, int n)
+{
+	for (int i = 0; i < mc->nveto_comp && i < n; i++) {
+		int c = mc->veto_comp[i];
+
+		if (ex->level[c] == mc->model.comp[c].nlevels - 1)
+			return 1;
+	}
+	return 0;
+}
+
 int
 match_pair_ok(const struct match_conf *mc, const struct fs_explain *ex, double w)
 {
-	const struct fs_model *md = &mc->model;
-
-	if (w < md->match_threshold)
-		return 0;
-	for (int i = 0; i < mc->nveto_comp; i++) {
-		int c = mc->veto_comp[i];
-
-		if (ex->level[c] == md->comp[c].nlevels - 1)
-			return 0;
-	}
-	return 1;
+	return w >= mc->model.match_threshold && !match_veto(mc, ex, FS_MAX_COMP);
 }
 
-/* At least half of the pairs across clusters a and b score above the threshold. */
+/*
+ * At least half of the pairs across clusters a and b score above the
+ * threshold, and none is vetoed: a record without a first name that
+ * matches both twins does not join them.
+ */
 static int
 clusters_agree(struct mstate *ms, const struct match_conf *mc, uint32_t a, uint32_t b)
 {
@@ -244,8 +250,10 @@ clusters_agree(struct mstate *ms, const struct match_conf *mc, uint32_t a, uint3
 			struct fs_explain ex;
 			double w = fs_score(md, ms->tf, &ms->m[x].r, &ms->m[y].r, &ex);
 
+			if (match_veto(mc, &ex, FS_MAX_COMP))
+				return 0;
 			all++;
-			ok += match_pair_ok(mc, &ex, w);
+			ok += w >= md->match_threshold;
 		}
 	}
 	return all > 0 && 2 * ok >= all;

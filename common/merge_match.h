@@ -50,6 +50,9 @@ struct match_conf {
 	int nveto;
 	int veto_comp[FS_MAX_COMP];	/* ... as model comparison indices */
 	int nveto_comp;
+	char *mlimit_name[MERGE_MAX_TYPES];	/* match-limit TYPE = N, as written */
+	int mlimit_val[MERGE_MAX_TYPES], nmlimit;
+	int limit[MERGE_MAX_TYPES];	/* per identifier type: what probabilistic links obey */
 	char *params_path;		/* STORE/match.params */
 	int have_params;		/* it existed and was read */
 	struct fs_model model;		/* the effective model */
@@ -60,8 +63,8 @@ struct match_conf *match_conf_new(void);
 /* 1: not a matching key; 0: applied; -1: error (cdp_seterr). */
 int match_conf_set(struct match_conf *m, const char *key, const char *arg, const char *val);
 /* After merge.conf: read STORE/match.params next to it, apply overrides. */
-int match_conf_finish(struct match_conf *m, const char *confpath);
-void match_conf_print(const struct match_conf *m, FILE *f);
+int match_conf_finish(struct match_conf *m, const struct merge_config *c, const char *confpath);
+void match_conf_print(const struct match_conf *m, const struct merge_config *c, FILE *f);
 void match_conf_free(struct match_conf *m);
 int match_rule_parse(struct brule *r, const struct match_conf *m, const char *src);
 

@@ -154,9 +154,28 @@ rules_clear(struct match_conf *m)
 	m->nrule = 0;
 }
 
+#define CUSTOMER_ID_MATCH_LIMIT 4
+
 int
 match_conf_set(struct match_conf *m, const char *key, const char *arg, const char *val)
 {
+	if (arg && strcmp(key, "match-limit") == 0) {
+		char *end;
+		long n = strtol(val, &end, 10);
+
+		if (end == val || *end || n < 0 || n > 65535)
+			return cdp_seterr("match-limit wants a number of values, not '%s'", val);
+		for (int i = 0; i < m->nmlimit; i++)
+			if (strcmp(m->mlimit_name[i], arg) == 0) {
+				m->mlimit_val[i] = (int)n;
+				return 0;
+			}
+		if (m->nmlimit == MERGE_MAX_TYPES)
+			return cdp_seterr("at most %d match-limit lines", MERGE_MAX_TYPES);
+		m->mlimit_name[m->nmlimit] = xstrdup(arg);
+		m->mlimit_val[m->nmlimit++] = (int)n;
+		return 0;
+	}
 	if (arg)
 		return 1;
 	if (strcmp(key, "match") == 0) {
@@ -231,8 +250,35 @@ match_conf_set(struct match_conf *m, const char *key, const char *arg, const cha
 	return 0;
 }
 
+/*
+ * The limits probabilistic links obey: each type's own, but customer_id
+ * allows CUSTOMER_ID_MATCH_LIMIT: two CRM entries of one person carry
+ * two customer ids by definition, which is what the matcher is for.
+ */
+static int
+limits_finish(struct match_conf *m, const struct merge_config *c)
+{
+	for (size_t t = 0; t < c->ntypes; t++) {
+		m->limit[t] = c->types[t].limit;
+		if (strcmp(c->types[t].name, "customer_id") == 0 && m->limit[t] &&
+		    m->limit[t] < CUSTOMER_ID_MATCH_LIMIT)
+			m->limit[t] = CUSTOMER_ID_MATCH_LIMIT;
+	}
+	for (int i = 0; i < m->nmlimit; i++) {
+		size_t t;
+
+		for (t = 0; t < c->ntypes; t++)
+			if (strcmp(c->types[t].name, m->mlimit_name[i]) == 0)
+				break;
+		if (t == c->ntypes)
+			return cdp_seterr("match-limit: unknown identifier type '%s'", m->mlimit_name[i]);
+		m->limit[t] = m->mlimit_val[i];
+	}
+	return 0;
+}
+
 int
-match_conf_finish(struct match_conf *m, const char *confpath)
+match_conf_finish(struct match_conf *m, const struct merge_config *c, const char *confpath)
 {
 	const char *slash = confpath ? strrchr(confpath, '/') : NULL;
 	struct strbuf sb = STRBUF_INIT;
@@ -240,7 +286,10 @@ match_conf_finish(struct match_conf *m, const char *confpath)
 	if (slash)
 		sb_add(&sb, confpath, (size_t)(slash - confpath + 1));
 	sb_adds(&sb, "match.params");
+	free(m->params_path);
 	m->params_path = sb_detach(&sb, NULL);
+	if (limits_finish(m, c) < 0)
+		return -1;
 	fs_model_default(&m->model);
 	m->have_params = 0;
 	if (access(m->params_path, F_OK) == 0) {
@@ -271,7 +320,7 @@ match_conf_finish(struct match_conf *m, const char *confpath)
 }
 
 void
-match_conf_print(const struct match_conf *m, FILE *f)
+match_conf_print(const struct match_conf *m, const struct merge_config *c, FILE *f)
 {
 	const struct fs_model *md = &m->model;
 
@@ -288,6 +337,8 @@ match_conf_print(const struct match_conf *m, FILE *f)
 		fprintf(f, "block-on = %s\n", m->rule[i].src);
 	if (m->nrule == 0)
 		fprintf(f, "block-on = none\n");
+	for (size_t t = 0; t < c->ntypes; t++)
+		fprintf(f, "match-limit %s = %d\n", c->types[t].name, m->limit[t]);
 	fprintf(f, "veto =");
 	for (int i = 0; i < m->nveto; i++)
 		fprintf(f, "%s %s", i ? "," : "", m->veto[i]);
@@ -313,6 +364,8 @@ match_conf_free(struct match_conf *m)
 		return;
 	rules_clear(m);
 	veto_clear(m);
+	for (int i = 0; i < m->nmlimit; i++)
+		free(m->mlimit_name[i]);
 	for (int k = 0; k < m->ncompare; k++)
 		free(m->compare[k]);
 	free(m->params_path);
