@@ -213,6 +213,28 @@ test_common_block_value_is_capped() {
 	test "$n" -gt 0
 }
 
+# A CRM holds one person twice under two customer ids; the twins'
+# sparse record without a first name matches both but joins only one.
+test_crm_duplicates_and_sparse_records() {
+	{
+		echo "customer_id,$HDR"
+		echo 'C1,Margaret,Brown,1989-04-17,BS4 4BR,Albert Lane 25,Bristol,mb@example.org'
+		echo 'C2,Maggie,Brown,1989-04-17,BS4 4BR,Albert Ln 25,Bristol,margaret.b@example.net'
+		echo 'C3,Joseph,Brown,1989-04-17,BS4 4BR,Albert Lane 25,Bristol,jb@example.org'
+		echo 'C4,,Brown,1989-04-17,BS4 4BR,Albert Lane 25,Bristol,'
+	} > crm.csv
+	cdp-import -q crm.csv
+	cdp-merge -q
+	test "$(profile_of mb@example.org)" = "$(profile_of margaret.b@example.net)"
+	test "$(profile_of mb@example.org)" != "$(profile_of jb@example.org)"
+	test "$(profiles | wc -l)" -eq 2
+	cdp-merge --print-config | grep -q '^match-limit customer_id = 4$'
+	echo 'match-limit customer_id = 1' > "$CDP_STORE/merge.conf"
+	cdp-merge -q --rebuild
+	test "$(profile_of mb@example.org)" != "$(profile_of margaret.b@example.net)"
+	test "$(cdp-merge -v --rebuild 2>&1 | sed -n 's/.* \([0-9]*\) refused.*/\1/p')" -gt 0
+}
+
 check "match: duplicates without a shared identifier link, twins do not" test_duplicates_link_twins_do_not
 check "match: --explain shows each link's weight and contributions" test_explain_shows_weights
 check "match: review decisions are kept and respected, also by --rebuild" test_decisions_round_trip
@@ -221,4 +243,5 @@ check "match: incremental runs give the profiles of a rebuild" test_incremental_
 check "match: match = exact links by identifiers only" test_exact_is_deterministic_linking
 check "match: merge.conf keys, --print-config and --train" test_config_and_training
 check "match: a common block value is capped" test_common_block_value_is_capped
+check "match: CRM duplicates join under match-limit, a sparse record joins one twin" test_crm_duplicates_and_sparse_records
 done_testing
