@@ -37,6 +37,7 @@
 #include "attrs.h"
 #include "merge.h"
 #include "merge_int.h"
+#include "merge_match.h"
 #include "normalize.h"
 #include "profiles.h"
 
@@ -342,19 +343,26 @@ recent(const struct engine *g, uint32_t p, size_t t, int64_t now)
 	return n;
 }
 
-/* Can profiles a and b (roots) become one, with pending new values? */
+/*
+ * Can profiles a and b (roots) become one, with pending new values?
+ * limits: per type, NULL for the types' own (the probabilistic stage
+ * passes its match-limit values).  A step that adds no value to a
+ * profile already past a limit (joined by a probabilistic link or a
+ * decision, or under a lowered limit) is not refused for it.
+ */
 static const char *
-merge_refusal(const struct engine *g, uint32_t a, uint32_t b, const uint16_t *pending, int64_t now)
+merge_refusal_lim(const struct engine *g, uint32_t a, uint32_t b, const uint16_t *pending, int64_t now,
+    const int *limits)
 {
 	static char why[160];
 
 	for (size_t t = 0; t < g->c->ntypes; t++) {
-		int lim = g->c->types[t].limit;
-		int have = g->c->types[t].window ?
-		    recent(g, a, t, now) + (b != NONE ? recent(g, b, t, now) : 0) + pending[t] :
-		    g->p[a].idcount[t] + (b != NONE ? g->p[b].idcount[t] : 0) + pending[t];
+		int lim = limits ? limits[t] : g->c->types[t].limit;
+		int ha = g->c->types[t].window ? recent(g, a, t, now) : g->p[a].idcount[t];
+		int hb = b == NONE ? 0 : g->c->types[t].window ? recent(g, b, t, now) : g->p[b].idcount[t];
+		int have = ha + hb + pending[t];
 
-		if (lim && have > lim) {
+		if (lim && have > lim && have > (ha > hb ? ha : hb)) {
 			snprintf(why, sizeof why, "would give a profile %d %s values%s (limit %d)", have,
 			    g->c->types[t].name, g->c->types[t].window ? " within the window" : "", lim);
 			return why;
@@ -371,6 +379,12 @@ merge_refusal(const struct engine *g, uint32_t a, uint32_t b, const uint16_t *pe
 		return why;
 	}
 	return NULL;
+}
+
+static const char *
+merge_refusal(const struct engine *g, uint32_t a, uint32_t b, const uint16_t *pending, int64_t now)
+{
+	return merge_refusal_lim(g, a, b, pending, now, NULL);
 }
 
 /*
@@ -592,6 +606,43 @@ link_record(struct engine *g, struct idval *ids, size_t n, int64_t batch, int64_
 			ident_add(g, v->key, v->type, v->s, v->len, target, t);
 	}
 	return target;
+}
+
+/* ---- for the probabilistic stage (merge_match.c) ----------------------- */
+
+/* Why roots a and b may not become one (limits, caps), or NULL. */
+const char *
+merge_union_refusal(struct engine *g, uint32_t a, uint32_t b)
+{
+	uint16_t none[MERGE_MAX_TYPES] = { 0 };
+
+	return merge_refusal_lim(g, a, b, none, g->now, g->c->match->limit);
+}
+
+uint32_t
+merge_union(struct engine *g, uint32_t a, uint32_t b, int type)
+{
+	return prof_union(g, a, b, type);
+}
+
+/* A placeholder value (block, block-regex) of identifier type type. */
+int
+merge_value_blocked(struct engine *g, int type, const char *s, size_t len)
+{
+	uint64_t key = ident_key(type, s, len);
+
+	/* a value in the identifier map passed the check when it came */
+	return ident_find(g, key) == NONE && is_blocked(g, type, key, s);
+}
+
+const char *
+merge_type_name(const struct engine *g, int type)
+{
+	if (type == MERGE_TYPE_PROB)
+		return "probabilistic";
+	if (type == MERGE_TYPE_DECISION)
+		return "decision";
+	return g->c->types[type].name;
 }
 
 /* ---- reading records -------------------------------------------------- */
@@ -1167,7 +1218,8 @@ static int
 is_merge_table(const struct mentry *e)
 {
 	return is_table(e, "profiles") || is_table(e, "idmap") || is_table(e, "links") ||
-	    is_table(e, "merges") || is_table(e, "refusals");
+	    is_table(e, "merges") || is_table(e, "refusals") || is_table(e, "matches") ||
+	    is_table(e, "review");
 }
 
 /* Records segments not linked yet (all on a rebuild), in manifest (import) order. */
@@ -1218,7 +1270,7 @@ merge_run(struct store *st, const struct merge_config *c, const struct merge_opt
 	if (g.next_profile < 1)
 		g.next_profile = 1;
 	ntodo = unlinked_records(st, o->rebuild, &todo);
-	if (state && !o->rebuild && ntodo == 0) {
+	if (state && !o->rebuild && ntodo == 0 && !o->decisions_changed) {
 		/* nothing new: the profiles stand as they are, nothing is written */
 		stats->total = mentry_getu(state, "profiles");
 		stats->unchanged = 1;
@@ -1226,6 +1278,8 @@ merge_run(struct store *st, const struct merge_config *c, const struct merge_opt
 		goto out;
 	}
 	if (!o->rebuild && state_load(&g) < 0)
+		goto out;
+	if (match_begin(&g) < 0)
 		goto out;
 	for (size_t i = 0; i < ntodo; i++) {
 		struct mentry *e = store_find(st, "segment", todo[i]);
@@ -1253,6 +1307,8 @@ merge_run(struct store *st, const struct merge_config *c, const struct merge_opt
 			r = write_seg(&g, &out, "links", &in, 1, s->nrows, todo[i]);
 			colvec_free(&v);
 		}
+		if (r == 0)
+			r = match_segment(&g, s, b, links);
 		free(links);
 		segment_close(s);
 		if (r < 0)
@@ -1264,6 +1320,8 @@ merge_run(struct store *st, const struct merge_config *c, const struct merge_opt
 	}
 	if (o->progress && stats->records >= 0x100000)
 		fprintf(stderr, "\r\033[K");
+	if (match_end(&g, &out) < 0)
+		goto out;
 	if (write_profiles(&g, &out) < 0 || write_idmap(&g, &out) < 0 || write_log_tables(&g, &out) < 0)
 		goto out;
 
@@ -1304,6 +1362,7 @@ out:
 		free(out.s[i].file);
 	free(out.s);
 	free(todo);
+	match_free(&g);
 	engine_free(&g);
 	stats->seconds = now_seconds() - start;
 	return rc;

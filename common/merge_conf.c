@@ -9,6 +9,7 @@
 
 #include "merge.h"
 #include "merge_int.h"
+#include "merge_match.h"
 
 
 #define NONE UINT32_MAX
@@ -133,6 +134,7 @@ config_defaults(struct merge_config *c)
 	split_list(&c->consent_columns, &c->nconsent_columns,
 	    "email_opt_in, email_consent, accepts_email_marketing, newsletter, opt_in, subscribed, "
 	    "status, traits.email_opt_in");
+	c->match = match_conf_new();
 }
 
 static int
@@ -140,6 +142,7 @@ apply_setting(struct merge_config *c, char *key, char *val)
 {
 	char *arg = strchr(key, ' ');
 	struct idtype *t;
+	int rc;
 
 	if (arg) {
 		*arg++ = '\0';
@@ -276,6 +279,8 @@ apply_setting(struct merge_config *c, char *key, char *val)
 		}
 		g->attr = xstrdup(arg);
 		c->ngolden++;
+	} else if ((rc = match_conf_set(c->match, key, arg, val)) != 1) {
+		return rc;
 	} else {
 		return cdp_seterr("unknown setting '%s'", key);
 	}
@@ -316,7 +321,7 @@ merge_config_load(struct merge_config *c, const char *path)
 	if (!path || !(f = fopen(path, "r"))) {
 		if (path && errno != ENOENT)
 			return cdp_seterr("%s: %s", path, strerror(errno));
-		return combine_regexes(c);
+		return match_conf_finish(c->match, c, path) < 0 ? -1 : combine_regexes(c);
 	}
 	while (getline(&line, &cap, f) > 0) {
 		char *p = line, *eq, *e;
@@ -351,7 +356,7 @@ merge_config_load(struct merge_config *c, const char *path)
 	}
 	free(line);
 	fclose(f);
-	return combine_regexes(c);
+	return match_conf_finish(c->match, c, path) < 0 ? -1 : combine_regexes(c);
 fail:
 	free(line);
 	fclose(f);
@@ -426,6 +431,7 @@ merge_config_print(const struct merge_config *c, FILE *f)
 			fprintf(f, "golden %s = %s\n", g->attr, g->how == GOLDEN_FREQUENT ? "most-frequent" : "latest");
 		}
 	}
+	match_conf_print(c->match, c, f);
 }
 
 void
@@ -453,6 +459,7 @@ merge_config_free(struct merge_config *c)
 		free(c->golden[i].attr);
 		merge_list_free(c->golden[i].sources, c->golden[i].nsources);
 	}
+	match_conf_free(c->match);
 	memset(c, 0, sizeof *c);
 }
 

@@ -91,6 +91,8 @@ merge_explain(struct store *st, const struct merge_config *c, const char *what, 
 		if (mergemap_resolve(&mm, mm.new_ids[i]) == pid)
 			fprintf(out, "  merged: profile %lld joined profile %lld\n",
 			    (long long)mm.old_ids[i], (long long)mm.new_ids[i]);
+	if (match_explain(st, c, &mm, pid, out) < 0)
+		goto fail;
 
 	/* Its records and their identifiers: the edges that joined them. */
 	fprintf(out, "records (source, batch:line, kind, time, identifiers):\n");

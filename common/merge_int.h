@@ -13,8 +13,15 @@
 #include "segment.h"
 #include "util.h"
 
+struct mergemap;
+struct mstate;
+
 #define NONE UINT32_MAX
 #define NO_TIME INT64_MIN
+
+/* merge_type of links made by the probabilistic stage (merge_match.c) */
+#define MERGE_TYPE_DECISION 254		/* a person's "match" decision */
+#define MERGE_TYPE_PROB 255		/* a match weight above the threshold */
 
 struct prof {
 	int64_t id;
@@ -98,6 +105,7 @@ struct engine {
 	struct refusal *ref;
 	size_t nref, capref;
 	int64_t now;
+	struct mstate *match;		/* the probabilistic stage's state (merge_match.c) */
 };
 
 /* Files written by this run, entered into the manifest at commit. */
@@ -123,6 +131,21 @@ int64_t merge_cell_int(const struct colvec *v, size_t r, int64_t dflt);
 const struct golden_rule *golden_rule_for(const struct merge_config *c, const char *attr);
 int merge_has_name(char **names, size_t n, const char *name);
 const char *merge_cell_text(const struct colvec *v, size_t r, struct strbuf *tmp, size_t *len);
+
+/* merge.c, for the probabilistic stage */
+const char *merge_union_refusal(struct engine *g, uint32_t a, uint32_t b);
+uint32_t merge_union(struct engine *g, uint32_t a, uint32_t b, int type);
+int merge_value_blocked(struct engine *g, int type, const char *s, size_t len);
+const char *merge_type_name(const struct engine *g, int type);
+
+/* merge_match.c: after state_load, after each segment's links, before writing */
+int match_begin(struct engine *g);
+int match_segment(struct engine *g, struct segment *s, const struct mentry *batch, const int64_t *links);
+int match_end(struct engine *g, struct output *out);
+void match_free(struct engine *g);
+/* merge_match_explain.c */
+int match_explain(struct store *st, const struct merge_config *c, const struct mergemap *mm,
+    int64_t pid, FILE *out);
 
 /* merge_write.c */
 int write_seg(struct engine *g, struct output *out, const char *table, struct segcol_in *cols,

@@ -413,7 +413,7 @@ write_log_tables(struct engine *g, struct output *out)
 		colvec_init(&vt, CT_TIME);
 		colvec_init(&vy, CT_STR);
 		for (size_t i = 0; i < g->nmerge; i++) {
-			const char *tn = g->c->types[g->merge_type[i]].name;
+			const char *tn = merge_type_name(g, g->merge_type[i]);
 
 			colvec_push_int(&vo, g->merge_old[i]);
 			/* the survivor may itself have merged later in this run */
