@@ -433,6 +433,8 @@ rw_flush(struct runwriter *w)
 		colvec_push_int(&vv, w->v[i]);
 	}
 	name = store_segment_name(st, &id);
+	if (!w->r)
+		w->r = id;	/* a new run is named by its first part */
 	path = store_path(st, name);
 	r = segment_write(path, w->x->name, w->r, in, 2, w->n, &size);
 	free(path);
@@ -519,7 +521,7 @@ lsm_write_run(struct lsm *x, const uint64_t *keys, const int64_t *vals, size_t n
 
 	if (n == 0)
 		return 0;
-	rw_init(&w, x, store_new_id(x->st), 0);
+	rw_init(&w, x, 0, 0);
 	for (size_t i = 0; i < n; i++) {
 		if (rw_add(&w, keys[i], vals[i]) < 0) {
 			rw_abort(&w);
