@@ -1179,7 +1179,32 @@ live_rows(struct segment **segs, size_t n, const int64_t *want, size_t nwant, ui
 	return err ? -1 : 0;
 }
 
-/* The live rows of one segment (rows ascending) into the engine. */
+/* The cells of rows[0..n) of v, in that order, into out. */
+static void
+pick_rows(const struct colvec *v, const uint32_t *rows, size_t n, struct colvec *out)
+{
+	colvec_init(out, v->type);
+	out->tfmt = v->tfmt;
+	for (size_t j = 0; j < n; j++) {
+		size_t len;
+		const char *str;
+
+		if (colvec_isnull(v, rows[j])) {
+			colvec_push_null(out);
+		} else if (v->type == CT_STR) {
+			str = colvec_str(v, rows[j], &len);
+			colvec_push_str(out, str, len);
+		} else {
+			colvec_push_int(out, v->iv[rows[j]]);
+		}
+	}
+}
+
+/*
+ * The live rows of one segment (rows ascending, UINT32_MAX-terminated)
+ * into the engine.  Column by column, keeping only those rows: memory
+ * is one column of the segment plus the rows taken.
+ */
 static int
 load_segment(struct engine *g, struct segment *s, const uint32_t *rows, int with_ids)
 {
@@ -1187,21 +1212,33 @@ load_segment(struct engine *g, struct segment *s, const uint32_t *rows, int with
 	int *got = xcalloc(s->ncols, sizeof *got);
 	int ii = segment_col_index(s, "_ids"), err = 0;
 	struct strbuf tmp = STRBUF_INIT;
+	size_t n = 0;
 
+	while (rows[n] != UINT32_MAX)
+		n++;
 	for (size_t k = 0; k < s->ncols && !err; k++) {
-		if (segment_read(s, (int)k, &v[k]) < 0)
+		struct colvec whole;
+
+		if (segment_read(s, (int)k, &whole) < 0) {
 			err = 1;
-		else
-			got[k] = 1;
+			break;
+		}
+		if (n == s->nrows) {
+			v[k] = whole;
+		} else {
+			pick_rows(&whole, rows, n, &v[k]);
+			colvec_free(&whole);
+		}
+		got[k] = 1;
 	}
-	for (size_t j = 0; !err && rows[j] != UINT32_MAX; j++) {
-		uint32_t pi = load_row(g, s, v, got, rows[j], &tmp);
+	for (size_t j = 0; !err && j < n; j++) {
+		uint32_t pi = load_row(g, s, v, got, j, &tmp);
 		size_t len;
 		const char *ids;
 
-		if (!with_ids || ii < 0 || colvec_isnull(&v[ii], rows[j]))
+		if (!with_ids || ii < 0 || colvec_isnull(&v[ii], j))
 			continue;
-		ids = colvec_str(&v[ii], rows[j], &len);
+		ids = colvec_str(&v[ii], j, &len);
 		if (load_ids(g, pi, ids, len) < 0) {
 			cdp_setdamage("%s: row %u: bad _ids cell", s->path, rows[j]);
 			err = 1;
