@@ -661,24 +661,16 @@ resolve(struct forget *g, struct forget_request *rq, size_t nrq)
 	size_t n = 0;
 	int rc = -1;
 
-	/* Which profiles exist: the profiles table, live ids only. */
-	if (store_segments(g->st, "profiles", &segs, &n) < 0)
-		goto out;
-	for (size_t i = 0; i < n; i++) {
-		struct colvec v;
-		int r = read_col(segs[i], "profile_id", &v);
+	/* Which profiles exist: the profiles table's live rows (profiles.h). */
+	{
+		struct profiles pt;
 
-		if (r < 0)
+		if (profiles_open(g->st, &pt) < 0)
 			goto out;
-		for (size_t row = 0; r > 0 && row < v.n; row++)
-			if (!colvec_isnull(&v, row))
-				u64set_add(&profset, (uint64_t)v.iv[row]);
-		if (r > 0)
-			colvec_free(&v);
+		for (size_t k = 0; k < pt.nlive; k++)
+			u64set_add(&profset, (uint64_t)pt.order[k].id);
+		profiles_close(&pt);
 	}
-	store_segments_free(segs, n);
-	segs = NULL;
-	n = 0;
 
 	for (size_t q = 0; q < nrq; q++) {
 		struct reading rd[6];
