@@ -1544,8 +1544,6 @@ want_partial(const struct store *st, const struct mentry *state, const struct me
 
 	if (o->rebuild || o->compact || !state || !mentry_get(state, "next-ident"))
 		return 0;
-	if (!getenv("CDP_MERGE_PARTIAL"))
-		return 0;
 	live = mentry_getu(state, "profiles");
 	for (size_t i = 0; i < st->ne; i++)
 		if (is_table(st->e[i], "profiles"))
@@ -1602,6 +1600,12 @@ write_state(struct engine *g, struct output *out, const struct mentry *state)
 
 	if (g->partial && store_segments(g->st, "profiles", &g->psegs, &g->npsegs) < 0)
 		return -1;
+	/* every event count the table has: a profile without one reads 0, not null */
+	for (size_t i = 0; i < g->npsegs; i++)
+		for (size_t k = 0; k < g->psegs[i]->ncols; k++)
+			if (strncmp(g->psegs[i]->cols[k].name, "count_", 6) == 0)
+				dict_index(&g->events, &g->event_names, &g->nevent, g->psegs[i]->cols[k].name + 6,
+				    strlen(g->psegs[i]->cols[k].name + 6));
 	if (write_profiles(g, out) < 0)
 		return -1;
 	if (g->partial) {

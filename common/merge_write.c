@@ -10,6 +10,8 @@
 #include "profiles.h"
 #include "lsm.h"
 
+/* Names no golden attribute takes: computed ones (rfm_* are the reader's
+ * virtual columns, see profiles.h). */
 static const char *const fixed_columns[] = { "profile_id", "sources", "records", "events",
 	"orders", "revenue", "avg_order_value", "first_seen", "last_seen", "first_order",
 	"last_order", "rfm_recency", "rfm_frequency", "rfm_monetary", "rfm_score",
@@ -206,8 +208,7 @@ write_profiles(struct engine *g, struct output *out)
 {
 	const struct merge_config *c = g->c;
 	uint32_t *roots = NULL;
-	size_t nroots = 0, nord = 0;
-	double *rec = NULL, *freq = NULL, *mon = NULL;
+	size_t nroots = 0;
 	uint32_t **idlists, *idcount;
 	uint32_t *srcorder = name_order(g->source_names, g->nsource);
 	uint32_t *attrorder = name_order(g->attr_names, g->nattr);
@@ -221,29 +222,11 @@ write_profiles(struct engine *g, struct output *out)
 		roots[nroots++] = (uint32_t)i;
 		if (g->p[i].nrec > g->stats->largest)
 			g->stats->largest = g->p[i].nrec;
-		if (g->p[i].nord)
-			nord++;
 	}
 	g->stats->total = nroots;
 	sort_prof = g->p;
 	qsort(roots, nroots, sizeof *roots, prof_cmp);
 	sort_prof = NULL;
-	/* RFM quintiles over the profiles that ordered. */
-	rec = xcalloc(nord + 1, sizeof *rec);
-	freq = xcalloc(nord + 1, sizeof *freq);
-	mon = xcalloc(nord + 1, sizeof *mon);
-	for (size_t i = 0, k = 0; i < nroots; i++) {
-		const struct prof *p = &g->p[roots[i]];
-
-		if (!p->nord)
-			continue;
-		rec[k] = (double)p->last_order;
-		freq[k] = (double)p->nord;
-		mon[k++] = (double)p->revenue;
-	}
-	qsort(rec, nord, sizeof *rec, double_cmp);
-	qsort(freq, nord, sizeof *freq, double_cmp);
-	qsort(mon, nord, sizeof *mon, double_cmp);
 	/* Identifier values per profile: counting sort of idents by root. */
 	idcount = xcalloc(g->np + 1, sizeof *idcount);
 	idlists = xcalloc(g->np + 1, sizeof *idlists);
@@ -268,7 +251,7 @@ write_profiles(struct engine *g, struct output *out)
 
 	for (size_t start = 0; start < nroots || start == 0; start += SEG_MAX_ROWS) {
 		size_t end = nroots - start > SEG_MAX_ROWS ? start + SEG_MAX_ROWS : nroots;
-		size_t nfix = 17, ncols = 0, k;
+		size_t nfix = 15, ncols = 0, k;	/* 12 fixed, _merges, _t:email_consent, _ids */
 		size_t cap = nfix + c->ntypes + 3 * g->nattr + 2 * g->nevent + 1;
 		struct colvec *v = xcalloc(cap, sizeof *v);
 		struct segcol_in *in = xcalloc(cap, sizeof *in);
@@ -286,9 +269,7 @@ write_profiles(struct engine *g, struct output *out)
 		    *cord = ADD("orders", CT_INT), *crev = ADD("revenue", CT_DEC),
 		    *caov = ADD("avg_order_value", CT_DEC), *cfs = ADD("first_seen", CT_TIME),
 		    *cls = ADD("last_seen", CT_TIME), *cfo = ADD("first_order", CT_TIME),
-		    *clo = ADD("last_order", CT_TIME), *crr = ADD("rfm_recency", CT_INT),
-		    *crf = ADD("rfm_frequency", CT_INT), *crm = ADD("rfm_monetary", CT_INT),
-		    *crs = ADD("rfm_score", CT_STR), *ccons = ADD("email_consent", CT_BOOL);
+		    *clo = ADD("last_order", CT_TIME), *ccons = ADD("email_consent", CT_BOOL);
 		struct colvec *ccons_t;
 
 		for (size_t i = start; i < end; i++) {
@@ -319,22 +300,6 @@ write_profiles(struct engine *g, struct output *out)
 			push_time(cls, p->last_seen);
 			push_time(cfo, p->first_order);
 			push_time(clo, p->last_order);
-			if (p->nord) {
-				int r = quintile_score(rec, nord, (double)p->last_order);
-				int f = quintile_score(freq, nord, (double)p->nord);
-				int m = quintile_score(mon, nord, (double)p->revenue);
-				char score[4] = { (char)('0' + r), (char)('0' + f), (char)('0' + m), 0 };
-
-				colvec_push_int(crr, r);
-				colvec_push_int(crf, f);
-				colvec_push_int(crm, m);
-				colvec_push_str(crs, score, 3);
-			} else {
-				colvec_push_null(crr);
-				colvec_push_null(crf);
-				colvec_push_null(crm);
-				colvec_push_null(crs);
-			}
 			if (p->consent >= 0)
 				colvec_push_int(ccons, p->consent);
 			else
@@ -461,9 +426,6 @@ write_profiles(struct engine *g, struct output *out)
 		size_t nin = 0;
 
 		for (k = 0; k < ncols; k++) {
-			/* RFM ranks every profile: a partial run cannot write it */
-			if (g->partial && strncmp(names[k], "rfm_", 4) == 0)
-				continue;
 			in[nin].name = names[k];
 			in[nin++].v = &v[k];
 		}
@@ -490,9 +452,6 @@ write_profiles(struct engine *g, struct output *out)
 	free(idlists);
 	free(idcount);
 	free(roots);
-	free(rec);
-	free(freq);
-	free(mon);
 	free(srcorder);
 	free(attrorder);
 	free(evorder);
