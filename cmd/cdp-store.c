@@ -10,6 +10,7 @@
 
 #include "drop.h"
 #include "fileio.h"
+#include "lsm.h"
 #include "out.h"
 #include "profiles.h"
 #include "store.h"
@@ -294,6 +295,27 @@ manifest_holds(const struct store *st, char **absent, size_t nabsent)
 	return found;
 }
 
+/* Index tables (lsm.h): every run's keys sorted and unique, as its entries say. */
+static int
+verify_indexes(struct store *st)
+{
+	size_t n;
+	char **names = lsm_tables(st, &n);
+	int r = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct lsm *x = lsm_open(st, names[i]);
+
+		if (lsm_verify(x) < 0) {
+			cdp_warn("%s", cdp_err());
+			r = -1;
+		}
+		lsm_close(x);
+	}
+	columns_free(names, n);
+	return r;
+}
+
 static int
 cmd_verify(struct store *st, int verbose, char **absent, size_t nabsent)
 {
@@ -336,6 +358,8 @@ cmd_verify(struct store *st, int verbose, char **absent, size_t nabsent)
 		segment_close(s);
 		free(path);
 	}
+	if (bad != 1 && verify_indexes(st) < 0)
+		bad = 1;
 	/* Every other file: permissions, leftovers and (raw) absence. */
 	d = opendir(st->dir);
 	while (d && (de = readdir(d)) != NULL) {

@@ -261,6 +261,54 @@ probe_part(struct lsm *x, struct part *p, const uint64_t *keys, size_t lo, size_
 	return 0;
 }
 
+/* The first part of run whose kmax is >= k (run->np if none). */
+static size_t
+part_search(const struct run *run, size_t lo, uint64_t k)
+{
+	size_t hi = run->np;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (run->p[mid].kmax < k)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo;
+}
+
+/*
+ * The probes one run answers: a walk of probes and parts together, each
+ * step a binary search, so a few probes cost a few parts however many
+ * the run has.
+ */
+static int
+probe_run(struct lsm *x, struct run *run, const uint64_t *keys, size_t n, int64_t *vals,
+    unsigned char *done, size_t *left)
+{
+	size_t lo = 0, pi = part_search(run, 0, keys[0]);
+
+	while (pi < run->np && lo < n) {
+		struct part *p = &run->p[pi];
+		size_t hi;
+
+		lo = lower_bound(keys, lo, n, p->kmin);
+		if (lo == n)
+			break;
+		if (keys[lo] > p->kmax) {
+			pi = part_search(run, pi + 1, keys[lo]);
+			continue;
+		}
+		hi = p->kmax == UINT64_MAX ? n : lower_bound(keys, lo, n, p->kmax + 1);
+		if (probe_part(x, p, keys, lo, hi, vals, done, left) < 0)
+			return -1;
+		lo = hi;
+		pi++;
+	}
+	return 0;
+}
+
 int
 lsm_lookup(struct lsm *x, const uint64_t *keys, size_t n, int64_t *vals)
 {
@@ -276,17 +324,9 @@ lsm_lookup(struct lsm *x, const uint64_t *keys, size_t n, int64_t *vals)
 			return cdp_seterr("index %s: lookup keys not sorted", x->name);
 	done = xcalloc(n, 1);
 	for (size_t ri = x->nr; ri-- > 0 && left;) {
-		struct run *run = &x->runs[ri];
-
-		for (size_t pi = 0; pi < run->np && left; pi++) {
-			struct part *p = &run->p[pi];
-			size_t lo = lower_bound(keys, 0, n, p->kmin);
-			size_t hi = p->kmax == UINT64_MAX ? n : lower_bound(keys, lo, n, p->kmax + 1);
-
-			if (lo < hi && probe_part(x, p, keys, lo, hi, vals, done, &left) < 0) {
-				free(done);
-				return -1;
-			}
+		if (probe_run(x, &x->runs[ri], keys, n, vals, done, &left) < 0) {
+			free(done);
+			return -1;
 		}
 	}
 	free(done);
@@ -393,6 +433,8 @@ rw_flush(struct runwriter *w)
 		colvec_push_int(&vv, w->v[i]);
 	}
 	name = store_segment_name(st, &id);
+	if (!w->r)
+		w->r = id;	/* a new run is named by its first part */
 	path = store_path(st, name);
 	r = segment_write(path, w->x->name, w->r, in, 2, w->n, &size);
 	free(path);
@@ -479,7 +521,7 @@ lsm_write_run(struct lsm *x, const uint64_t *keys, const int64_t *vals, size_t n
 
 	if (n == 0)
 		return 0;
-	rw_init(&w, x, store_new_id(x->st), 0);
+	rw_init(&w, x, 0, 0);
 	for (size_t i = 0; i < n; i++) {
 		if (rw_add(&w, keys[i], vals[i]) < 0) {
 			rw_abort(&w);

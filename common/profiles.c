@@ -193,10 +193,12 @@ collect_columns(struct profiles *p)
 			long at = col_pos(p, s->cols[c].name);
 
 			if (at < 0) {
-				at = (long)(c == 0 ? 0 : after);
+				at = (long)after;
 				col_insert(p, (size_t)at, s->cols[c].name, s->cols[c].type);
 			}
-			after = (size_t)at + 1;
+			/* never back: a name twice in a segment keeps its first place */
+			if ((size_t)at + 1 > after)
+				after = (size_t)at + 1;
 		}
 	}
 	if (p->nsegs == 0)
