@@ -40,6 +40,7 @@
 #include "merge_match.h"
 #include "normalize.h"
 #include "profiles.h"
+#include "lsm.h"
 
 /* Revenue never wraps around: a sum past the range stays at its end. */
 static void
@@ -154,6 +155,8 @@ ident_add(struct engine *g, uint64_t key, int type, const char *s, size_t len, u
 	d->len = (uint32_t)len;
 	d->first = first;
 	d->next = NONE;
+	d->seq = g->next_ident++;
+	d->was = 0;
 	if (g->c->types[type].window) {
 		d->next = g->p[prof].windowed;
 		g->p[prof].windowed = (uint32_t)g->nid;
@@ -1006,128 +1009,364 @@ merge_cell_int(const struct colvec *v, size_t r, int64_t dflt)
 	return v && !colvec_isnull(v, r) ? v->iv[r] : dflt;
 }
 
-/* Read back the profiles and identifiers of the previous run. */
+static void load_cell(struct engine *g, struct segment *s, struct colvec *v, size_t k, size_t r,
+    uint32_t pi, struct strbuf *tmp);
+
+/*
+ * One profile row of segment s (its columns read whole into v, got[k]
+ * set for those read) into the engine.  Returns the profile's index.
+ */
+static uint32_t
+load_row(struct engine *g, struct segment *s, struct colvec *v, const int *got, size_t r,
+    struct strbuf *tmp)
+{
+#define COL(name) (segment_col_index(s, name) >= 0 && got[segment_col_index(s, name)] ? \
+	&v[segment_col_index(s, name)] : NULL)
+	struct colvec *pid = COL("profile_id"), *rev = COL("revenue"), *srcs = COL("sources"),
+	    *cons = COL("email_consent");
+	uint32_t pi = prof_new(g, pid->iv[r]);
+	struct prof *p = &g->p[pi];
+
+	p->nrec = (uint64_t)merge_cell_int(COL("records"), r, 0);
+	p->nmerges = (uint32_t)merge_cell_int(COL("_merges"), r, 0);
+	p->nevt = (uint64_t)merge_cell_int(COL("events"), r, 0);
+	p->nord = (uint64_t)merge_cell_int(COL("orders"), r, 0);
+	if (!rev || colvec_isnull(rev, r) || colvec_cents(rev, r, &p->revenue) < 0)
+		p->revenue = 0;
+	p->first_seen = merge_cell_int(COL("first_seen"), r, NO_TIME);
+	p->last_seen = merge_cell_int(COL("last_seen"), r, NO_TIME);
+	p->first_order = merge_cell_int(COL("first_order"), r, NO_TIME);
+	p->last_order = merge_cell_int(COL("last_order"), r, NO_TIME);
+	if (cons && !colvec_isnull(cons, r)) {
+		p->consent = (int8_t)cons->iv[r];
+		p->consent_t = merge_cell_int(COL("_t:email_consent"), r, NO_TIME);
+	}
+#undef COL
+	if (srcs && !colvec_isnull(srcs, r)) {
+		char *list = xstrdup(colvec_str(srcs, r, NULL)), *q = list, *tok;
+
+		while ((tok = strsep(&q, ",")) != NULL) {
+			uint32_t si;
+
+			while (*tok == ' ')
+				tok++;
+			si = dict_index(&g->sources, &g->source_names, &g->nsource, tok, strlen(tok));
+			if (si < 64)
+				g->p[pi].sources |= 1ULL << si;
+		}
+		free(list);
+	}
+	for (size_t k = 0; k < s->ncols; k++)
+		if (got[k] && !colvec_isnull(&v[k], r))
+			load_cell(g, s, v, k, r, pi, tmp);
+	return pi;
+}
+
+/* A golden attribute or an event count of profile pi, from column k. */
+static void
+load_cell(struct engine *g, struct segment *s, struct colvec *v, size_t k, size_t r, uint32_t pi,
+    struct strbuf *tmp)
+{
+	const char *name = s->cols[k].name;
+	char tname[512];
+	int ti;
+
+	if (strncmp(name, "count_", 6) == 0) {
+		snprintf(tname, sizeof tname, "last_%s", name + 6);
+		ti = segment_col_index(s, tname);
+		event_count(g, pi, dict_index(&g->events, &g->event_names, &g->nevent,
+		    name + 6, strlen(name + 6)), (uint64_t)v[k].iv[r],
+		    ti >= 0 ? merge_cell_int(&v[ti], r, NO_TIME) : NO_TIME);
+		return;
+	}
+	snprintf(tname, sizeof tname, "_t:%s", name);
+	ti = segment_col_index(s, tname);
+	if (ti < 0)
+		return;		/* not a golden attribute */
+	size_t len;
+	const char *val = merge_cell_text(&v[k], r, tmp, &len);
+	uint32_t attr = dict_index(&g->attrs, &g->attr_names, &g->nattr, name, strlen(name));
+
+	golden_offer(g, pi, attr, val, len, merge_cell_int(&v[ti], r, NO_TIME), "", NO_OFF);
+	/* a loaded value keeps the rank or votes it had won with */
+	snprintf(tname, sizeof tname, "_r:%s", name);
+	int ri = segment_col_index(s, tname);
+
+	for (uint32_t x = g->p[pi].attrs; x != NONE; x = g->an[x].next) {
+		if (g->an[x].attr != attr)
+			continue;
+		if (ri >= 0 && !colvec_isnull(&v[ri], r))
+			g->an[x].rank = (int32_t)v[ri].iv[r];
+		snprintf(tname, sizeof tname, "_v:%s", name);
+		ri = segment_col_index(s, tname);
+		if (ri >= 0 && !colvec_isnull(&v[ri], r))
+			g->an[x].votes = (uint32_t)v[ri].iv[r];
+	}
+}
+
+/*
+ * The identifiers of profile pi from its _ids cell: per identifier
+ * "SEQ TYPE FIRST LEN:VALUE " (FIRST "-" when untimed), in seq order.
+ * Identifiers of a type no longer configured are dropped.
+ */
 static int
-state_load(struct engine *g)
+load_ids(struct engine *g, uint32_t pi, const char *s, size_t n)
+{
+	const char *end = s + n;
+
+	while (s < end) {
+		char *e, tname[256];
+		uint64_t seq = strtoull(s, &e, 10), len;
+		int64_t first = NO_TIME;
+		const char *t = e + 1, *sp;
+		int type = -1;
+
+		if (*e != ' ' || !(sp = memchr(t, ' ', (size_t)(end - t))) || (size_t)(sp - t) >= sizeof tname)
+			return -1;
+		memcpy(tname, t, (size_t)(sp - t));
+		tname[sp - t] = '\0';
+		if (sp[1] == '-')
+			e = (char *)sp + 2;
+		else
+			first = strtoll(sp + 1, &e, 10);
+		if (*e != ' ')
+			return -1;
+		len = strtoull(e + 1, &e, 10);
+		if (*e != ':' || len > (uint64_t)(end - e - 1))
+			return -1;
+		for (size_t k = 0; k < g->c->ntypes; k++)
+			if (strcmp(g->c->types[k].name, tname) == 0)
+				type = (int)k;
+		s = e + 1 + len;
+		if (s < end && *s == ' ')
+			s++;
+		if (type < 0)
+			continue;
+		uint64_t key = ident_key(type, e + 1, len);
+
+		if (ident_find(g, key) != NONE)
+			continue;
+		uint32_t d = ident_add(g, key, type, e + 1, len, pi, first);
+
+		g->id[d].seq = seq;
+		g->id[d].was = g->p[pi].id;
+		g->next_ident--;	/* ident_add counted it as new */
+	}
+	return 0;
+}
+
+/* 1 if x is in the sorted want[0..n). */
+static int
+wanted(const int64_t *want, size_t n, int64_t x)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (want[mid] == x)
+			return 1;
+		if (want[mid] < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+/*
+ * Which rows of the profiles table are live: a profile's row in the
+ * last segment holding its id, unless that row is a tombstone
+ * (_deleted = 1).  With want, only those profiles.  live[i] gets the
+ * rows of segment i (ascending, UINT32_MAX-terminated) or NULL.
+ */
+static int
+live_rows(struct segment **segs, size_t n, const int64_t *want, size_t nwant, uint32_t **live)
+{
+	struct u64set seen = { 0 };
+	int err = 0;
+
+	for (size_t i = n; i-- > 0 && !err;) {
+		struct segment *s = segs[i];
+		int ci = segment_col_index(s, "profile_id"), di = segment_col_index(s, "_deleted");
+		struct colvec vid, vdel;
+		size_t nl = 0;
+
+		live[i] = NULL;
+		if (ci < 0) {
+			cdp_seterr("%s: profiles segment lacks profile_id", s->path);
+			err = 1;
+			break;
+		}
+		if (want && (!nwant || !s->cols[ci].st.has || s->cols[ci].st.imax < want[0] ||
+		    s->cols[ci].st.imin > want[nwant - 1]))
+			continue;
+		if (segment_read(s, ci, &vid) < 0) {
+			err = 1;
+			break;
+		}
+		if (di >= 0 && segment_read(s, di, &vdel) < 0) {
+			colvec_free(&vid);
+			err = 1;
+			break;
+		}
+		live[i] = xmalloc((s->nrows + 1) * sizeof **live);
+		for (size_t r = 0; r < s->nrows; r++) {
+			int64_t id = vid.iv[r];
+
+			if (colvec_isnull(&vid, r) || (want && !wanted(want, nwant, id)) ||
+			    u64set_add(&seen, (uint64_t)id))
+				continue;
+			if (di >= 0 && !colvec_isnull(&vdel, r) && vdel.iv[r] == 1)
+				continue;
+			live[i][nl++] = (uint32_t)r;
+		}
+		live[i][nl] = UINT32_MAX;
+		colvec_free(&vid);
+		if (di >= 0)
+			colvec_free(&vdel);
+	}
+	u64set_free(&seen);
+	return err ? -1 : 0;
+}
+
+/* The cells of rows[0..n) of v, in that order, into out. */
+static void
+pick_rows(const struct colvec *v, const uint32_t *rows, size_t n, struct colvec *out)
+{
+	colvec_init(out, v->type);
+	out->tfmt = v->tfmt;
+	for (size_t j = 0; j < n; j++) {
+		size_t len;
+		const char *str;
+
+		if (colvec_isnull(v, rows[j])) {
+			colvec_push_null(out);
+		} else if (v->type == CT_STR) {
+			str = colvec_str(v, rows[j], &len);
+			colvec_push_str(out, str, len);
+		} else {
+			colvec_push_int(out, v->iv[rows[j]]);
+		}
+	}
+}
+
+/*
+ * The live rows of one segment (rows ascending, UINT32_MAX-terminated)
+ * into the engine.  Column by column, keeping only those rows: memory
+ * is one column of the segment plus the rows taken.
+ */
+static int
+load_segment(struct engine *g, struct segment *s, const uint32_t *rows, int with_ids)
+{
+	struct colvec *v = xcalloc(s->ncols, sizeof *v);
+	int *got = xcalloc(s->ncols, sizeof *got);
+	int ii = segment_col_index(s, "_ids"), err = 0;
+	struct strbuf tmp = STRBUF_INIT;
+	size_t n = 0;
+
+	while (rows[n] != UINT32_MAX)
+		n++;
+	for (size_t k = 0; k < s->ncols && !err; k++) {
+		struct colvec whole;
+
+		if (segment_read(s, (int)k, &whole) < 0) {
+			err = 1;
+			break;
+		}
+		if (n == s->nrows) {
+			v[k] = whole;
+		} else {
+			pick_rows(&whole, rows, n, &v[k]);
+			colvec_free(&whole);
+		}
+		got[k] = 1;
+	}
+	for (size_t j = 0; !err && j < n; j++) {
+		uint32_t pi = load_row(g, s, v, got, j, &tmp);
+		size_t len;
+		const char *ids;
+
+		if (!with_ids || ii < 0 || colvec_isnull(&v[ii], j))
+			continue;
+		ids = colvec_str(&v[ii], j, &len);
+		if (load_ids(g, pi, ids, len) < 0) {
+			cdp_setdamage("%s: row %u: bad _ids cell", s->path, rows[j]);
+			err = 1;
+		}
+	}
+	for (size_t k = 0; k < s->ncols; k++)
+		if (got[k])
+			colvec_free(&v[k]);
+	free(v);
+	free(got);
+	sb_free(&tmp);
+	return err ? -1 : 0;
+}
+
+/*
+ * The live profiles (all, or those in the sorted want[0..nwant)) with,
+ * when with_ids, their identifiers from the _ids column.  Reads only
+ * the segments whose profile_id range meets want.
+ */
+static int
+load_profiles(struct engine *g, const int64_t *want, size_t nwant, int with_ids)
 {
 	struct segment **segs;
 	size_t n;
-	struct strmap byid = { 0 };
-	struct strbuf tmp = STRBUF_INIT;
+	uint32_t **live;
 	int err = 0;
 
 	if (store_segments(g->st, "profiles", &segs, &n) < 0)
 		return -1;
-	for (size_t i = 0; i < n && !err; i++) {
-		struct segment *s = segs[i];
-		struct colvec *v = xcalloc(s->ncols, sizeof *v);
-		int *got = xcalloc(s->ncols, sizeof *got);
-
-#define COL(name) (segment_col_index(s, name) >= 0 && got[segment_col_index(s, name)] ? \
-	&v[segment_col_index(s, name)] : NULL)
-		for (size_t k = 0; k < s->ncols && !err; k++) {
-			if (segment_read(s, (int)k, &v[k]) < 0)
-				err = 1;
-			else
-				got[k] = 1;
-		}
-		struct colvec *pid = COL("profile_id"), *recs = COL("records"), *evts = COL("events"),
-		    *ords = COL("orders"), *rev = COL("revenue"), *fs = COL("first_seen"),
-		    *ls = COL("last_seen"), *fo = COL("first_order"), *lo = COL("last_order"),
-		    *srcs = COL("sources"), *cons = COL("email_consent"), *const_t = COL("_t:email_consent");
-		if (!err && !pid) {
-			cdp_seterr("%s: profiles segment lacks profile_id", s->path);
-			err = 1;
-		}
-		for (size_t r = 0; r < s->nrows && !err; r++) {
-			uint32_t pi = prof_new(g, pid->iv[r]);
-			struct prof *p = &g->p[pi];
-			char key[32];
-
-			snprintf(key, sizeof key, "%lld", (long long)pid->iv[r]);
-			strmap_put(&byid, key, strlen(key), (long)pi);
-			p->nrec = (uint64_t)merge_cell_int(recs, r, 0);
-			p->nmerges = (uint32_t)merge_cell_int(COL("_merges"), r, 0);
-			p->nevt = (uint64_t)merge_cell_int(evts, r, 0);
-			p->nord = (uint64_t)merge_cell_int(ords, r, 0);
-			if (!rev || colvec_isnull(rev, r) || colvec_cents(rev, r, &p->revenue) < 0)
-				p->revenue = 0;
-			p->first_seen = merge_cell_int(fs, r, NO_TIME);
-			p->last_seen = merge_cell_int(ls, r, NO_TIME);
-			p->first_order = merge_cell_int(fo, r, NO_TIME);
-			p->last_order = merge_cell_int(lo, r, NO_TIME);
-			if (cons && !colvec_isnull(cons, r)) {
-				p->consent = (int8_t)cons->iv[r];
-				p->consent_t = merge_cell_int(const_t, r, NO_TIME);
-			}
-			if (srcs && !colvec_isnull(srcs, r)) {
-				char *list = xstrdup(colvec_str(srcs, r, NULL)), *q = list, *tok;
-
-				while ((tok = strsep(&q, ",")) != NULL) {
-					uint32_t si;
-
-					while (*tok == ' ')
-						tok++;
-					si = dict_index(&g->sources, &g->source_names, &g->nsource, tok, strlen(tok));
-					if (si < 64)
-						p->sources |= 1ULL << si;
-				}
-				free(list);
-			}
-			for (size_t k = 0; k < s->ncols; k++) {
-				const char *name = s->cols[k].name;
-				char tname[512];
-				int ti;
-
-				if (colvec_isnull(&v[k], r))
-					continue;
-				if (strncmp(name, "count_", 6) == 0) {
-					snprintf(tname, sizeof tname, "last_%s", name + 6);
-					ti = segment_col_index(s, tname);
-					event_count(g, pi, dict_index(&g->events, &g->event_names, &g->nevent,
-					    name + 6, strlen(name + 6)), (uint64_t)v[k].iv[r],
-					    ti >= 0 ? merge_cell_int(&v[ti], r, NO_TIME) : NO_TIME);
-					continue;
-				}
-				snprintf(tname, sizeof tname, "_t:%s", name);
-				ti = segment_col_index(s, tname);
-				if (ti < 0)
-					continue;	/* not a golden attribute */
-				size_t len;
-				const char *val = merge_cell_text(&v[k], r, &tmp, &len);
-				uint32_t attr = dict_index(&g->attrs, &g->attr_names, &g->nattr, name, strlen(name));
-
-				golden_offer(g, pi, attr, val, len, merge_cell_int(&v[ti], r, NO_TIME), "", NO_OFF);
-				/* a loaded value keeps the rank or votes it had won with */
-				snprintf(tname, sizeof tname, "_r:%s", name);
-				int ri = segment_col_index(s, tname);
-
-				for (uint32_t x = g->p[pi].attrs; x != NONE; x = g->an[x].next) {
-					if (g->an[x].attr != attr)
-						continue;
-					if (ri >= 0 && !colvec_isnull(&v[ri], r))
-						g->an[x].rank = (int32_t)v[ri].iv[r];
-					snprintf(tname, sizeof tname, "_v:%s", name);
-					ri = segment_col_index(s, tname);
-					if (ri >= 0 && !colvec_isnull(&v[ri], r))
-						g->an[x].votes = (uint32_t)v[ri].iv[r];
-				}
-			}
-		}
-#undef COL
-		for (size_t k = 0; k < s->ncols; k++)
-			if (got[k])
-				colvec_free(&v[k]);
-		free(v);
-		free(got);
-	}
-	store_segments_free(segs, n);
-	if (err)
-		goto out;
-
-	if (store_segments(g->st, "idmap", &segs, &n) < 0) {
+	live = xcalloc(n + 1, sizeof *live);
+	if (live_rows(segs, n, want, nwant, live) < 0)
 		err = 1;
-		goto out;
+	for (size_t i = 0; i < n && !err; i++)
+		if (live[i] && live[i][0] != UINT32_MAX && load_segment(g, segs[i], live[i], with_ids) < 0)
+			err = 1;
+	for (size_t i = 0; i < n; i++)
+		free(live[i]);
+	free(live);
+	store_segments_free(segs, n);
+	return err ? -1 : 0;
+}
+
+/* 1 if every profiles segment has the _ids column (written by this version). */
+static int
+profiles_have_ids(struct store *st)
+{
+	struct segment **segs;
+	size_t n;
+	int all = 1;
+
+	if (store_segments(st, "profiles", &segs, &n) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (segment_col_index(segs[i], "_ids") < 0 && segment_col_index(segs[i], "_deleted") < 0)
+			all = 0;
+	store_segments_free(segs, n);
+	return all;
+}
+
+/* Identifiers from the idmap table (stores written before _ids), in row order. */
+static int
+idmap_load(struct engine *g)
+{
+	struct segment **segs;
+	size_t n;
+	struct strmap byid = { 0 };
+	int err = 0;
+
+	for (size_t pi = 0; pi < g->np; pi++) {
+		char key[32];
+
+		snprintf(key, sizeof key, "%lld", (long long)g->p[pi].id);
+		strmap_put(&byid, key, strlen(key), (long)pi);
+	}
+	if (store_segments(g->st, "idmap", &segs, &n) < 0) {
+		strmap_free(&byid);
+		return -1;
 	}
 	for (size_t i = 0; i < n && !err; i++) {
 		struct segment *s = segs[i];
@@ -1175,10 +1414,27 @@ state_load(struct engine *g)
 		colvec_free(&vp);
 	}
 	store_segments_free(segs, n);
-out:
 	strmap_free(&byid);
-	sb_free(&tmp);
 	return err ? -1 : 0;
+}
+
+/* Read back all live profiles and identifiers of the previous runs. */
+static int
+state_load(struct engine *g)
+{
+	int with_ids = profiles_have_ids(g->st);
+
+	if (with_ids < 0 || load_profiles(g, NULL, 0, with_ids) < 0)
+		return -1;
+	if (!with_ids && idmap_load(g) < 0)
+		return -1;
+	g->nloaded = g->np;
+	for (size_t d = 0; d < g->nid; d++) {
+		if (g->id[d].seq >= g->next_ident)
+			g->next_ident = g->id[d].seq + 1;
+		g->id[d].was = g->p[g->id[d].prof].id;
+	}
+	return 0;
 }
 
 static void
@@ -1245,54 +1501,124 @@ unlinked_records(struct store *st, int rebuild, uint64_t **todo)
 	return ntodo;
 }
 
-int
-merge_run(struct store *st, const struct merge_config *c, const struct merge_opts *o,
-    struct merge_stats *stats)
+static int
+i64_cmp(const void *a, const void *b)
 {
-	struct engine g;
-	struct output out = { 0 };
-	struct mentry *state = store_find(st, "merge", 1);
-	uint64_t *todo = NULL;
-	size_t ntodo = 0;
-	double start = now_seconds();
-	int rc = -1;
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
 
-	memset(&g, 0, sizeof g);
-	memset(stats, 0, sizeof *stats);
-	g.st = st;
-	g.c = c;
-	g.o = o;
-	g.stats = stats;
-	g.now = o->as_of;
-	g.next_profile = 1;
-	if (state && !o->rebuild)
-		g.next_profile = (int64_t)mentry_getu(state, "next-profile");
-	if (g.next_profile < 1)
-		g.next_profile = 1;
-	ntodo = unlinked_records(st, o->rebuild, &todo);
-	if (state && !o->rebuild && ntodo == 0 && !o->decisions_changed) {
-		/* nothing new: the profiles stand as they are, nothing is written */
-		stats->total = mentry_getu(state, "profiles");
-		stats->unchanged = 1;
-		rc = 0;
-		goto out;
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Partial load: the identifier keys of the records segments todo, looked
+ * up in idindex; the profiles they name, with their identifiers.
+ */
+static int
+state_load_partial(struct engine *g, const uint64_t *todo, size_t ntodo)
+{
+	uint64_t *keys = NULL;
+	int64_t *pids = NULL;
+	size_t nkeys = 0, cap = 0, npids = 0;
+	struct strbuf tmp = STRBUF_INIT;
+	struct lsm *x;
+	int err = 0;
+
+	for (size_t i = 0; i < ntodo && !err; i++) {
+		struct mentry *e = store_find(g->st, "segment", todo[i]);
+		char *path = store_path(g->st, mentry_get(e, "file"));
+		struct segment *s = segment_open(path);
+
+		free(path);
+		if (!s) {
+			err = 1;
+			break;
+		}
+		for (size_t t = 0; t < g->c->ntypes && !err; t++) {
+			struct colvec v;
+
+			if (!merge_read_col(s, g->c->types[t].column, &v, &err))
+				continue;
+			for (size_t r = 0; r < v.n; r++) {
+				size_t len;
+				const char *val;
+
+				if (colvec_isnull(&v, r))
+					continue;
+				val = merge_cell_text(&v, r, &tmp, &len);
+				if (nkeys == cap) {
+					cap = cap ? cap * 2 : 4096;
+					keys = xreallocarray(keys, cap, sizeof *keys);
+				}
+				keys[nkeys++] = ident_key((int)t, val, len);
+			}
+			colvec_free(&v);
+		}
+		segment_close(s);
 	}
-	if (!o->rebuild && state_load(&g) < 0)
-		goto out;
-	if (match_begin(&g) < 0)
-		goto out;
+	pids = xmalloc((nkeys ? nkeys : 1) * sizeof *pids);
+	x = lsm_open(g->st, "idindex");
+	if (!err) {
+		nkeys = lsm_sort_pairs(keys, pids, nkeys);
+		if (lsm_lookup(x, keys, nkeys, pids) < 0)
+			err = 1;
+	}
+	lsm_close(x);
+	if (!err) {
+		for (size_t i = 0; i < nkeys; i++)
+			if (pids[i])
+				pids[npids++] = pids[i];
+		qsort(pids, npids, sizeof *pids, i64_cmp);
+		size_t k = 0;
+
+		for (size_t i = 0; i < npids; i++)
+			if (k == 0 || pids[i] != pids[k - 1])
+				pids[k++] = pids[i];
+		if (load_profiles(g, pids, k, 1) < 0)
+			err = 1;
+	}
+	g->nloaded = g->np;
+	free(keys);
+	free(pids);
+	sb_free(&tmp);
+	return err ? -1 : 0;
+}
+
+/*
+ * A partial run needs a store this version wrote (identifiers in the
+ * profiles' _ids, an idindex) and a table with few superseded rows:
+ * when superseded rows and tombstones pass a quarter of all rows, the
+ * run loads everything and rewrites the table whole.
+ */
+static int
+want_partial(const struct store *st, const struct mentry *state, const struct merge_opts *o)
+{
+	uint64_t rows = 0, live;
+
+	if (o->rebuild || o->compact || !state || !mentry_get(state, "next-ident"))
+		return 0;
+	live = mentry_getu(state, "profiles");
+	for (size_t i = 0; i < st->ne; i++)
+		if (is_table(st->e[i], "profiles"))
+			rows += mentry_getu(st->e[i], "rows");
+	return rows <= live || (rows - live) * 4 <= rows;
+}
+
+/* Link the records segments todo, writing their links. */
+static int
+link_all(struct engine *g, struct output *out, const uint64_t *todo, size_t ntodo)
+{
 	for (size_t i = 0; i < ntodo; i++) {
-		struct mentry *e = store_find(st, "segment", todo[i]);
-		struct mentry *b = store_find(st, "batch", mentry_getu(e, "batch"));
-		char *path = store_path(st, mentry_get(e, "file"));
+		struct mentry *e = store_find(g->st, "segment", todo[i]);
+		struct mentry *b = store_find(g->st, "batch", mentry_getu(e, "batch"));
+		char *path = store_path(g->st, mentry_get(e, "file"));
 		struct segment *s = segment_open(path);
 		int64_t *links = NULL;
 		int r;
 
 		free(path);
 		if (!s)
-			goto out;
-		r = process_segment(&g, s, b, &links);
+			return -1;
+		r = process_segment(g, s, b, &links);
 		if (r == 0) {
 			struct colvec v;
 			struct segcol_in in = { "profile_id", &v };
@@ -1304,51 +1630,136 @@ merge_run(struct store *st, const struct merge_config *c, const struct merge_opt
 				else
 					colvec_push_null(&v);
 			}
-			r = write_seg(&g, &out, "links", &in, 1, s->nrows, todo[i]);
+			r = write_seg(g, out, "links", &in, 1, s->nrows, todo[i]);
 			colvec_free(&v);
 		}
 		if (r == 0)
-			r = match_segment(&g, s, b, links);
+			r = match_segment(g, s, b, links);
 		free(links);
 		segment_close(s);
 		if (r < 0)
-			goto out;
-		if (cdp_interrupted) {
-			cdp_seterr("interrupted; nothing merged");
-			goto out;
-		}
+			return -1;
+		if (cdp_interrupted)
+			return cdp_seterr("interrupted; nothing merged");
 	}
+	return 0;
+}
+
+/* The new state's tables; a partial run's profiles and idmap only add. */
+static int
+write_state(struct engine *g, struct output *out, const struct mentry *state)
+{
+	uint64_t prev = state ? mentry_getu(state, "profiles") : 0;
+	uint64_t largest = state && !g->o->rebuild ? mentry_getu(state, "largest") : 0;
+
+	if (g->partial && store_segments(g->st, "profiles", &g->psegs, &g->npsegs) < 0)
+		return -1;
+	/* every event count the table has: a profile without one reads 0, not null */
+	for (size_t i = 0; i < g->npsegs; i++)
+		for (size_t k = 0; k < g->psegs[i]->ncols; k++)
+			if (strncmp(g->psegs[i]->cols[k].name, "count_", 6) == 0)
+				dict_index(&g->events, &g->event_names, &g->nevent, g->psegs[i]->cols[k].name + 6,
+				    strlen(g->psegs[i]->cols[k].name + 6));
+	if (write_profiles(g, out) < 0)
+		return -1;
+	if (g->partial) {
+		g->stats->total = prev + g->stats->created - g->stats->merged;
+		if (largest > g->stats->largest)
+			g->stats->largest = largest;
+		if (write_tombstones(g, out) < 0)
+			return -1;
+	}
+	if (write_idmap(g, out) < 0 || write_log_tables(g, out) < 0)
+		return -1;
+	/* last: it edits the manifest in memory */
+	return write_idindex(g);
+}
+
+/* One commit: old state out (a full run), new state in. */
+static int
+commit(struct engine *g, struct output *out, struct mentry *state)
+{
+	struct store *st = g->st;
+	int rc;
+
+	for (size_t i = st->ne; i-- > 0;) {
+		struct mentry *e = st->e[i];
+
+		if ((!g->partial && (is_table(e, "profiles") || is_table(e, "idmap"))) ||
+		    (g->o->rebuild && is_merge_table(e)))
+			store_remove(st, e);
+	}
+	for (size_t i = 0; i < out->n; i++) {
+		struct mentry *e = store_add(st, "segment", out->s[i].id);
+
+		mentry_set(e, "table", "%s", out->s[i].table);
+		mentry_set(e, "rows", "%llu", (unsigned long long)out->s[i].rows);
+		mentry_set(e, "file", "%s", out->s[i].file);
+		if (out->s[i].records)
+			mentry_set(e, "records", "%llu", (unsigned long long)out->s[i].records);
+	}
+	if (!state)
+		state = store_add(st, "merge", 1);
+	mentry_set(state, "next-profile", "%lld", (long long)g->next_profile);
+	mentry_set(state, "next-ident", "%llu", (unsigned long long)g->next_ident);
+	mentry_set(state, "profiles", "%llu", (unsigned long long)g->stats->total);
+	mentry_set(state, "largest", "%llu", (unsigned long long)g->stats->largest);
+	if ((rc = store_commit(st)) == -2)
+		out->n = 0;	/* named by the new manifest: keep them */
+	return rc;
+}
+
+/* One attempt, partial or full.  need_full set: redo it full. */
+static int
+merge_once(struct store *st, const struct merge_config *c, const struct merge_opts *o,
+    struct merge_stats *stats, int partial, int *need_full)
+{
+	struct engine g;
+	struct output out = { 0 };
+	struct mentry *state = store_find(st, "merge", 1);
+	uint64_t *todo = NULL;
+	size_t ntodo = 0;
+	int rc = -1;
+
+	memset(&g, 0, sizeof g);
+	memset(stats, 0, sizeof *stats);
+	g.st = st;
+	g.c = c;
+	g.o = o;
+	g.stats = stats;
+	g.now = o->as_of;
+	g.next_profile = 1;
+	g.partial = partial;
+	if (state && !o->rebuild)
+		g.next_profile = (int64_t)mentry_getu(state, "next-profile");
+	if (g.next_profile < 1)
+		g.next_profile = 1;
+	ntodo = unlinked_records(st, o->rebuild, &todo);
+	if (state && !o->rebuild && !o->compact && ntodo == 0 && !o->decisions_changed) {
+		/* nothing new: the profiles stand as they are, nothing is written */
+		stats->total = mentry_getu(state, "profiles");
+		stats->unchanged = 1;
+		rc = 0;
+		goto out;
+	}
+	if (partial) {
+		if (state_load_partial(&g, todo, ntodo) < 0)
+			goto out;
+		g.next_ident = mentry_getu(state, "next-ident");
+	} else if (!o->rebuild && state_load(&g) < 0) {
+		goto out;
+	}
+	if (match_begin(&g) < 0 || link_all(&g, &out, todo, ntodo) < 0)
+		goto out;
 	if (o->progress && stats->records >= 0x100000)
 		fprintf(stderr, "\r\033[K");
 	if (match_end(&g, &out) < 0)
 		goto out;
-	if (write_profiles(&g, &out) < 0 || write_idmap(&g, &out) < 0 || write_log_tables(&g, &out) < 0)
+	if (write_state(&g, &out, state) < 0) {
+		*need_full = g.need_full;
 		goto out;
-
-	/* One commit: old state out, new state in. */
-	for (size_t i = st->ne; i-- > 0;) {
-		struct mentry *e = st->e[i];
-
-		if (is_table(e, "profiles") || is_table(e, "idmap") || (o->rebuild && is_merge_table(e)))
-			store_remove(st, e);
 	}
-	for (size_t i = 0; i < out.n; i++) {
-		struct mentry *e = store_add(st, "segment", out.s[i].id);
-
-		mentry_set(e, "table", "%s", out.s[i].table);
-		mentry_set(e, "rows", "%llu", (unsigned long long)out.s[i].rows);
-		mentry_set(e, "file", "%s", out.s[i].file);
-		if (out.s[i].records)
-			mentry_set(e, "records", "%llu", (unsigned long long)out.s[i].records);
-	}
-	if (!state)
-		state = store_add(st, "merge", 1);
-	mentry_set(state, "next-profile", "%lld", (long long)g.next_profile);
-	mentry_set(state, "profiles", "%llu", (unsigned long long)stats->total);
-	if ((rc = store_commit(st)) == -2)
-		out.n = 0;	/* named by the new manifest: keep them */
-	if (rc < 0)
-		goto out;
+	rc = commit(&g, &out, state);
 out:
 	if (rc < 0) {
 		for (size_t i = 0; i < out.n; i++) {
@@ -1363,8 +1774,26 @@ out:
 	free(out.s);
 	free(todo);
 	match_free(&g);
+	if (g.psegs)
+		store_segments_free(g.psegs, g.npsegs);
 	engine_free(&g);
-	stats->seconds = now_seconds() - start;
 	return rc;
 }
 
+int
+merge_run(struct store *st, const struct merge_config *c, const struct merge_opts *o,
+    struct merge_stats *stats)
+{
+	double start = now_seconds();
+	int need_full = 0, rc;
+
+	/* probabilistic matching compares against every profile: it loads them all */
+	int partial = c->match->mode != MATCH_PROBABILISTIC &&
+	    want_partial(st, store_find(st, "merge", 1), o);
+
+	rc = merge_once(st, c, o, stats, partial, &need_full);
+	if (rc < 0 && need_full)
+		rc = merge_once(st, c, o, stats, 0, &need_full);
+	stats->seconds = now_seconds() - start;
+	return rc;
+}

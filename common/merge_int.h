@@ -66,6 +66,8 @@ struct ident {
 	uint32_t len;
 	int64_t first;			/* time of the record that brought it */
 	uint32_t next;			/* next windowed identifier of the profile */
+	uint64_t seq;			/* order of first sight, store-wide */
+	int64_t was;			/* its profile when loaded; 0: new this run */
 };
 
 struct refusal {
@@ -106,6 +108,12 @@ struct engine {
 	size_t nref, capref;
 	int64_t now;
 	struct mstate *match;		/* the probabilistic stage's state (merge_match.c) */
+	uint64_t next_ident;		/* seq of the next new identifier */
+	int partial;			/* only the touched profiles are loaded */
+	int need_full;			/* partial run met a column the table lacks */
+	size_t nloaded;			/* p[0..nloaded) came from the store */
+	struct segment **psegs;		/* partial: the profiles table, for its columns */
+	size_t npsegs;
 };
 
 /* Files written by this run, entered into the manifest at commit. */
@@ -153,5 +161,8 @@ int write_seg(struct engine *g, struct output *out, const char *table, struct se
 int write_profiles(struct engine *g, struct output *out);
 int write_idmap(struct engine *g, struct output *out);
 int write_log_tables(struct engine *g, struct output *out);
+int write_tombstones(struct engine *g, struct output *out);
+int write_idindex(struct engine *g);
+uint32_t *merge_ident_order(struct engine *g, uint32_t *list, size_t n);
 
 #endif

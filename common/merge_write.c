@@ -8,7 +8,10 @@
 #include "merge.h"
 #include "merge_int.h"
 #include "profiles.h"
+#include "lsm.h"
 
+/* Names no golden attribute takes: computed ones (rfm_* are the reader's
+ * virtual columns, see profiles.h). */
 static const char *const fixed_columns[] = { "profile_id", "sources", "records", "events",
 	"orders", "revenue", "avg_order_value", "first_seen", "last_seen", "first_order",
 	"last_order", "rfm_recency", "rfm_frequency", "rfm_monetary", "rfm_score",
@@ -81,13 +84,131 @@ name_order(char **names, size_t n)
 	return order;
 }
 
+static const struct ident *sort_ids;
+static const struct prof *sort_prof;
+
+static int
+prof_cmp(const void *a, const void *b)
+{
+	int64_t x = sort_prof[*(const uint32_t *)a].id, y = sort_prof[*(const uint32_t *)b].id;
+
+	return x < y ? -1 : x > y;
+}
+
+static int
+seq_cmp(const void *a, const void *b)
+{
+	uint64_t x = sort_ids[*(const uint32_t *)a].seq, y = sort_ids[*(const uint32_t *)b].seq;
+
+	return x < y ? -1 : x > y;
+}
+
+/* Identifier indexes list[0..n) sorted in place by seq (first sight), returned. */
+uint32_t *
+merge_ident_order(struct engine *g, uint32_t *list, size_t n)
+{
+	sort_ids = g->id;
+	qsort(list, n, sizeof *list, seq_cmp);
+	sort_ids = NULL;
+	return list;
+}
+
+/* _ids: what a later partial run needs to load the profile's identifiers. */
+static void
+push_ids(struct engine *g, struct colvec *cv, const uint32_t *list, size_t n, struct strbuf *sb)
+{
+	sb_reset(sb);
+	for (size_t j = 0; j < n; j++) {
+		const struct ident *d = &g->id[list[j]];
+		char num[64];
+
+		snprintf(num, sizeof num, "%s%llu ", j ? " " : "", (unsigned long long)d->seq);
+		sb_adds(sb, num);
+		sb_adds(sb, g->c->types[d->type].name);
+		if (d->first == NO_TIME)
+			snprintf(num, sizeof num, " - %u:", d->len);
+		else
+			snprintf(num, sizeof num, " %lld %u:", (long long)d->first, d->len);
+		sb_adds(sb, num);
+		sb_add(sb, g->vals.buf + d->off, d->len);
+	}
+	if (sb->len)
+		colvec_push_str(cv, sb->buf, sb->len);
+	else
+		colvec_push_null(cv);
+}
+
+/* The first profiles segment with column name: its type, or -1. */
+static int
+table_type(const struct engine *g, const char *name)
+{
+	for (size_t i = 0; i < g->npsegs; i++) {
+		int ci = segment_col_index(g->psegs[i], name);
+
+		if (ci >= 0)
+			return g->psegs[i]->cols[ci].type;
+	}
+	return -1;
+}
+
+/*
+ * A golden attribute's column, typed from its values; in a partial run
+ * text when the table already holds it as text (as a rebuild would).
+ */
+static void
+golden_column(const struct engine *g, struct colvec *v, const char *name, const char **texts,
+    const uint32_t *lens, size_t n)
+{
+	if (!g->partial || table_type(g, name) != CT_STR) {
+		colvec_from_text(v, texts, lens, n);
+		return;
+	}
+	colvec_init(v, CT_STR);
+	for (size_t i = 0; i < n; i++) {
+		if (texts[i])
+			colvec_push_str(v, texts[i], lens[i]);
+		else
+			colvec_push_null(v);
+	}
+}
+
+/*
+ * A partial run's segment must not bring a column the table lacks, or
+ * one typed otherwise: readers show the union of the segments' columns
+ * in first-seen order, a missing event count reads as null rather than
+ * 0, and a rebuild would type a golden attribute over all its values.
+ * Such a run is redone whole (need_full).
+ */
+static int
+columns_fit(struct engine *g, const struct segcol_in *in, size_t n)
+{
+	for (size_t k = 0; k < n; k++) {
+		int found = 0;
+
+		for (size_t i = 0; i < g->npsegs && !found; i++) {
+			int ci = segment_col_index(g->psegs[i], in[k].name);
+
+			if (ci < 0)
+				continue;
+			found = 1;
+			if (g->psegs[i]->cols[ci].type != in[k].v->type ||
+			    (in[k].v->type == CT_TIME && g->psegs[i]->cols[ci].tfmt != in[k].v->tfmt))
+				found = -1;
+		}
+		if (found != 1) {
+			g->need_full = 1;
+			return 0;
+		}
+	}
+	return 1;
+}
+
 int
 write_profiles(struct engine *g, struct output *out)
 {
 	const struct merge_config *c = g->c;
 	uint32_t *roots = NULL;
-	size_t nroots = 0, nord = 0;
-	double *rec = NULL, *freq = NULL, *mon = NULL;
+	size_t nroots = 0;
 	uint32_t **idlists, *idcount;
 	uint32_t *srcorder = name_order(g->source_names, g->nsource);
 	uint32_t *attrorder = name_order(g->attr_names, g->nattr);
@@ -101,26 +222,11 @@ write_profiles(struct engine *g, struct output *out)
 		roots[nroots++] = (uint32_t)i;
 		if (g->p[i].nrec > g->stats->largest)
 			g->stats->largest = g->p[i].nrec;
-		if (g->p[i].nord)
-			nord++;
 	}
 	g->stats->total = nroots;
-	/* RFM quintiles over the profiles that ordered. */
-	rec = xcalloc(nord + 1, sizeof *rec);
-	freq = xcalloc(nord + 1, sizeof *freq);
-	mon = xcalloc(nord + 1, sizeof *mon);
-	for (size_t i = 0, k = 0; i < nroots; i++) {
-		const struct prof *p = &g->p[roots[i]];
-
-		if (!p->nord)
-			continue;
-		rec[k] = (double)p->last_order;
-		freq[k] = (double)p->nord;
-		mon[k++] = (double)p->revenue;
-	}
-	qsort(rec, nord, sizeof *rec, double_cmp);
-	qsort(freq, nord, sizeof *freq, double_cmp);
-	qsort(mon, nord, sizeof *mon, double_cmp);
+	sort_prof = g->p;
+	qsort(roots, nroots, sizeof *roots, prof_cmp);
+	sort_prof = NULL;
 	/* Identifier values per profile: counting sort of idents by root. */
 	idcount = xcalloc(g->np + 1, sizeof *idcount);
 	idlists = xcalloc(g->np + 1, sizeof *idlists);
@@ -139,10 +245,13 @@ write_profiles(struct engine *g, struct output *out)
 
 		idlists[r][idcount[r]++] = (uint32_t)d;
 	}
+	for (size_t i = 0; i < g->np; i++)
+		if (idcount[i] > 1)
+			merge_ident_order(g, idlists[i], idcount[i]);
 
 	for (size_t start = 0; start < nroots || start == 0; start += SEG_MAX_ROWS) {
 		size_t end = nroots - start > SEG_MAX_ROWS ? start + SEG_MAX_ROWS : nroots;
-		size_t nfix = 17, ncols = 0, k;
+		size_t nfix = 15, ncols = 0, k;	/* 12 fixed, _merges, _t:email_consent, _ids */
 		size_t cap = nfix + c->ntypes + 3 * g->nattr + 2 * g->nevent + 1;
 		struct colvec *v = xcalloc(cap, sizeof *v);
 		struct segcol_in *in = xcalloc(cap, sizeof *in);
@@ -160,9 +269,7 @@ write_profiles(struct engine *g, struct output *out)
 		    *cord = ADD("orders", CT_INT), *crev = ADD("revenue", CT_DEC),
 		    *caov = ADD("avg_order_value", CT_DEC), *cfs = ADD("first_seen", CT_TIME),
 		    *cls = ADD("last_seen", CT_TIME), *cfo = ADD("first_order", CT_TIME),
-		    *clo = ADD("last_order", CT_TIME), *crr = ADD("rfm_recency", CT_INT),
-		    *crf = ADD("rfm_frequency", CT_INT), *crm = ADD("rfm_monetary", CT_INT),
-		    *crs = ADD("rfm_score", CT_STR), *ccons = ADD("email_consent", CT_BOOL);
+		    *clo = ADD("last_order", CT_TIME), *ccons = ADD("email_consent", CT_BOOL);
 		struct colvec *ccons_t;
 
 		for (size_t i = start; i < end; i++) {
@@ -193,22 +300,6 @@ write_profiles(struct engine *g, struct output *out)
 			push_time(cls, p->last_seen);
 			push_time(cfo, p->first_order);
 			push_time(clo, p->last_order);
-			if (p->nord) {
-				int r = quintile_score(rec, nord, (double)p->last_order);
-				int f = quintile_score(freq, nord, (double)p->nord);
-				int m = quintile_score(mon, nord, (double)p->revenue);
-				char score[4] = { (char)('0' + r), (char)('0' + f), (char)('0' + m), 0 };
-
-				colvec_push_int(crr, r);
-				colvec_push_int(crf, f);
-				colvec_push_int(crm, m);
-				colvec_push_str(crs, score, 3);
-			} else {
-				colvec_push_null(crr);
-				colvec_push_null(crf);
-				colvec_push_null(crm);
-				colvec_push_null(crs);
-			}
 			if (p->consent >= 0)
 				colvec_push_int(ccons, p->consent);
 			else
@@ -227,6 +318,10 @@ write_profiles(struct engine *g, struct output *out)
 			else
 				colvec_push_null(ccons_t);
 		}
+		struct colvec *cids = ADD("_ids", CT_STR);
+
+		for (size_t i = start; i < end; i++)
+			push_ids(g, cids, idlists[roots[i]], idcount[roots[i]], &sb);
 		/* All values of each identifier type: "emails", "phones", ... */
 		for (size_t t = 0; t < c->ntypes; t++) {
 			char name[256];
@@ -279,7 +374,7 @@ write_profiles(struct engine *g, struct output *out)
 			if (!any || merge_has_name((char **)fixed_columns, 16, g->attr_names[a]))
 				continue;
 			names[ncols] = xstrdup(g->attr_names[a]);
-			colvec_from_text(&v[ncols++], texts, lens, end - start);
+			golden_column(g, &v[ncols++], g->attr_names[a], texts, lens, end - start);
 			snprintf(tname, sizeof tname, "_t:%s", g->attr_names[a]);
 			struct colvec *ct = ADD(tname, CT_TIME);
 
@@ -328,11 +423,15 @@ write_profiles(struct engine *g, struct output *out)
 			}
 		}
 #undef ADD
+		size_t nin = 0;
+
 		for (k = 0; k < ncols; k++) {
-			in[k].name = names[k];
-			in[k].v = &v[k];
+			in[nin].name = names[k];
+			in[nin++].v = &v[k];
 		}
-		if (write_seg(g, out, "profiles", in, ncols, end - start, 0) < 0)
+		if (g->partial && !columns_fit(g, in, nin))
+			rc = -1;
+		else if (write_seg(g, out, "profiles", in, nin, end - start, 0) < 0)
 			rc = -1;
 		for (k = 0; k < ncols; k++) {
 			colvec_free(&v[k]);
@@ -353,31 +452,40 @@ write_profiles(struct engine *g, struct output *out)
 	free(idlists);
 	free(idcount);
 	free(roots);
-	free(rec);
-	free(freq);
-	free(mon);
 	free(srcorder);
 	free(attrorder);
 	free(evorder);
 	return rc;
 }
 
+/*
+ * The idmap table: every identifier (a partial run: the new ones), in
+ * order of first sight, with its profile as of this run.  Rows written
+ * earlier keep the profile they had; readers follow merges.
+ */
 int
 write_idmap(struct engine *g, struct output *out)
 {
-	for (size_t start = 0; start < g->nid || start == 0; start += SEG_MAX_ROWS) {
-		size_t end = g->nid - start > SEG_MAX_ROWS ? start + SEG_MAX_ROWS : g->nid;
+	uint32_t *order = xmalloc((g->nid ? g->nid : 1) * sizeof *order);
+	size_t n = 0;
+	int rc = 0;
+
+	for (size_t d = 0; d < g->nid; d++)
+		if (!g->partial || g->id[d].was == 0)
+			order[n++] = (uint32_t)d;
+	merge_ident_order(g, order, n);
+	for (size_t start = 0; start < n; start += SEG_MAX_ROWS) {
+		size_t end = n - start > SEG_MAX_ROWS ? start + SEG_MAX_ROWS : n;
 		struct colvec vt, vv, vp, vf;
 		struct segcol_in in[4] = { { "type", &vt }, { "value", &vv }, { "profile", &vp },
 			{ "first", &vf } };
-		int r;
 
 		colvec_init(&vt, CT_STR);
 		colvec_init(&vv, CT_STR);
 		colvec_init(&vp, CT_INT);
 		colvec_init(&vf, CT_TIME);
-		for (size_t d = start; d < end; d++) {
-			const struct ident *x = &g->id[d];
+		for (size_t j = start; j < end; j++) {
+			const struct ident *x = &g->id[order[j]];
 			const char *tn = g->c->types[x->type].name;
 
 			colvec_push_str(&vt, tn, strlen(tn));
@@ -385,17 +493,84 @@ write_idmap(struct engine *g, struct output *out)
 			colvec_push_int(&vp, g->p[merge_find(g, x->prof)].id);
 			push_time(&vf, x->first);
 		}
-		r = end > start ? write_seg(g, out, "idmap", in, 4, end - start, 0) : 0;
+		rc = write_seg(g, out, "idmap", in, 4, end - start, 0);
 		colvec_free(&vf);
 		colvec_free(&vt);
 		colvec_free(&vv);
 		colvec_free(&vp);
-		if (r < 0)
-			return -1;
-		if (end >= g->nid)
+		if (rc < 0)
 			break;
 	}
-	return 0;
+	free(order);
+	return rc;
+}
+
+/* Partial run: a tombstone (_deleted = 1) for each loaded profile merged away. */
+int
+write_tombstones(struct engine *g, struct output *out)
+{
+	struct colvec vid, vdel;
+	struct segcol_in in[2] = { { "profile_id", &vid }, { "_deleted", &vdel } };
+	uint32_t *gone = xmalloc((g->nloaded ? g->nloaded : 1) * sizeof *gone);
+	size_t n = 0;
+	int rc = 0;
+
+	for (size_t i = 0; i < g->nloaded; i++)
+		if (merge_find(g, (uint32_t)i) != i)
+			gone[n++] = (uint32_t)i;
+	if (n) {
+		sort_prof = g->p;
+		qsort(gone, n, sizeof *gone, prof_cmp);
+		sort_prof = NULL;
+		colvec_init(&vid, CT_INT);
+		colvec_init(&vdel, CT_INT);
+		for (size_t i = 0; i < n; i++) {
+			colvec_push_int(&vid, g->p[gone[i]].id);
+			colvec_push_int(&vdel, 1);
+		}
+		rc = write_seg(g, out, "profiles", in, 2, n, 0);
+		colvec_free(&vid);
+		colvec_free(&vdel);
+	}
+	free(gone);
+	return rc;
+}
+
+/*
+ * The idindex (identifier key -> profile id): a partial run adds one run
+ * with the identifiers it added or whose profile merged away; a full
+ * run replaces the index with one run of all.  The commit publishes it.
+ */
+int
+write_idindex(struct engine *g)
+{
+	uint64_t *keys = xmalloc((g->nid ? g->nid : 1) * sizeof *keys);
+	int64_t *vals = xmalloc((g->nid ? g->nid : 1) * sizeof *vals);
+	size_t n = 0;
+	struct lsm *x;
+	int rc;
+
+	if (!g->partial)
+		for (size_t i = g->st->ne; i-- > 0;)
+			if (lsm_is_index_entry(g->st->e[i]) && strcmp(mentry_get(g->st->e[i], "table"), "idindex") == 0)
+				store_remove(g->st, g->st->e[i]);
+	for (size_t d = 0; d < g->nid; d++) {
+		int64_t id = g->p[merge_find(g, g->id[d].prof)].id;
+
+		if (g->partial && id == g->id[d].was)
+			continue;
+		keys[n] = g->id[d].key;
+		vals[n++] = id;
+	}
+	n = lsm_sort_pairs(keys, vals, n);
+	x = lsm_open(g->st, "idindex");
+	rc = lsm_write_run(x, keys, vals, n);
+	if (rc == 0)
+		rc = lsm_compact(x, 0);
+	lsm_close(x);
+	free(keys);
+	free(vals);
+	return rc;
 }
 
 int
