@@ -37,7 +37,12 @@ enum col_enc {
 	ENC_DELTA = 1,	/* zigzag varint of the difference to the previous value */
 	ENC_DICT = 2,	/* dictionary of distinct strings, then a varint code per row */
 	ENC_PLAIN = 3,	/* varint length and bytes per row */
+	ENC_INT = 4,	/* scaled delta or offset, fixed width, one plane per byte */
+	ENC_HEX = 5,	/* one shape of hex digits and literals, digits packed */
 };
+
+/* A hex-encoded value is at most this long (the shape's length). */
+#define HEX_MAXLEN 255
 
 struct colvec {
 	int type;		/* enum col_type */
@@ -122,7 +127,12 @@ void colstats_free(struct colstats *st);
  */
 void colvec_from_text(struct colvec *v, const char *const *vals, const uint32_t *lens, size_t n);
 
-/* Encode v into raw stream bytes (appended to out); returns the encoding. */
+/*
+ * Encode v into raw stream bytes (appended to out); returns the encoding.
+ * The encoding is chosen per column from the values (ENC_INT for
+ * integer-like types; ENC_DICT, ENC_PLAIN or ENC_HEX for strings) and
+ * depends on nothing else: the same column gives the same bytes.
+ */
 int col_encode(const struct colvec *v, struct strbuf *out);
 /* Decode n rows of the given type from a raw stream; -1 on malformed bytes. */
 int col_decode(const unsigned char *p, size_t len, int type, size_t n, struct colvec *out);

@@ -282,6 +282,15 @@ get_stats(struct cursor *c, int type, struct colstats *st)
 	return c->err ? -1 : 0;
 }
 
+/* Encodings a column of this type may have in a file of this version. */
+static int
+enc_allowed(uint32_t version, int type, int enc)
+{
+	if (type == CT_STR)
+		return enc == ENC_DICT || enc == ENC_PLAIN || (version >= 2 && enc == ENC_HEX);
+	return enc == ENC_DELTA || (version >= 2 && enc == ENC_INT);
+}
+
 struct segment *
 segment_open(const char *path)
 {
@@ -327,8 +336,9 @@ segment_open(const char *path)
 		cdp_setdamage("%s: not a cdp segment file (bad magic)", path);
 		goto fail;
 	}
-	if (get_u32(head + 8) != SEG_VERSION) {
-		cdp_setdamage("%s: unsupported segment version %u", path, get_u32(head + 8));
+	s->version = get_u32(head + 8);
+	if (s->version != 1 && s->version != SEG_VERSION) {
+		cdp_setdamage("%s: unsupported segment version %u", path, s->version);
 		goto fail;
 	}
 	if (get_u32(head + 12) != 0) {
@@ -356,7 +366,7 @@ segment_open(const char *path)
 		goto fail;
 	}
 	c = (struct cursor){ foot, foot + foot_len, 0 };
-	if (cur_varint(&c) != SEG_VERSION)
+	if (cur_varint(&c) != s->version)
 		goto bad_footer;
 	p = cur_bytes(&c, &len);
 	s->table = xstrndup(p, len);
@@ -380,7 +390,8 @@ segment_open(const char *path)
 		col->disklen = cur_varint(&c);
 		col->rawlen = cur_varint(&c);
 		col->nblocks = cur_varint(&c);
-		if (get_stats(&c, col->type, &col->st) < 0 || c.err)
+		if (get_stats(&c, col->type, &col->st) < 0 || c.err ||
+		    !enc_allowed(s->version, col->type, col->enc))
 			goto bad_footer;
 		if (col->type < CT_INT || col->type > CT_STR || col->nnull > s->nrows ||
 		    col->off < HEADER_SIZE || col->off > foot_off ||
@@ -480,11 +491,14 @@ segment_read(struct segment *s, int idx, struct colvec *out)
 	struct strbuf raw = STRBUF_INIT;
 	const struct segcol *col = &s->cols[idx];
 
+	colvec_init(out, col->type);
 	if (segment_read_raw(s, idx, &raw) < 0) {
 		sb_free(&raw);
 		return -1;
 	}
-	if (col_decode((unsigned char *)raw.buf, raw.len, col->type, (size_t)s->nrows, out) < 0) {
+	/* the stream's own encoding byte is the footer's */
+	if (raw.len == 0 || (unsigned char)raw.buf[0] != col->enc ||
+	    col_decode((unsigned char *)raw.buf, raw.len, col->type, (size_t)s->nrows, out) < 0) {
 		sb_free(&raw);
 		return cdp_setdamage("%s: malformed data in column '%s'", s->path, col->name);
 	}
