@@ -462,7 +462,7 @@ decode_delta(struct cursor *c, struct colvec *out)
 
 /* ---- ENC_INT ----------------------------------------------------------- */
 
-enum { INT_DELTA = 0, INT_OFFSET = 1 };
+enum { INT_DELTA = 0, INT_OFFSET = 1, INT_VARINT = 2 };
 #define INT_SAMPLE 16384	/* values compressed to choose the mode */
 
 static uint64_t
@@ -501,20 +501,41 @@ put_planes(struct strbuf *out, const uint64_t *x, size_t n, int w)
 	out->len += n * (size_t)w;
 }
 
-/* Offsets or deltas: whichever of the first INT_SAMPLE deflates smaller. */
+static void
+put_varints(struct strbuf *out, const uint64_t *x, size_t n)
+{
+	for (size_t i = 0; i < n; i++)
+		sb_put_varint(out, x[i]);
+}
+
+/* Offsets, deltas in planes or deltas as varints: whichever deflates
+ * smallest on the first INT_SAMPLE values (the first on a tie). */
 static int
 int_mode(const uint64_t *q, int wq, const uint64_t *d, int wd, size_t n)
 {
-	struct strbuf a = STRBUF_INIT, b = STRBUF_INIT;
-	size_t s = n < INT_SAMPLE ? n : INT_SAMPLE;
-	int mode;
+	struct strbuf b = STRBUF_INIT;
+	size_t s = n < INT_SAMPLE ? n : INT_SAMPLE, best = SIZE_MAX;
+	int mode = INT_OFFSET;
 
 	if (s < 2 || wq == 0)
 		return INT_OFFSET;
-	put_planes(&a, q, s, wq);
-	put_planes(&b, d, s, wd);
-	mode = deflated_size(b.buf, b.len) < deflated_size(a.buf, a.len) ? INT_DELTA : INT_OFFSET;
-	sb_free(&a);
+	for (int m = INT_OFFSET; m <= INT_VARINT + 1; m++) {
+		int cand = m % 3;	/* offset, varint, delta */
+		size_t size;
+
+		sb_reset(&b);
+		if (cand == INT_OFFSET)
+			put_planes(&b, q, s, wq);
+		else if (cand == INT_VARINT)
+			put_varints(&b, d, s);
+		else
+			put_planes(&b, d, s, wd);
+		size = deflated_size(b.buf, b.len);
+		if (size < best) {
+			best = size;
+			mode = cand;
+		}
+	}
 	sb_free(&b);
 	return mode;
 }
@@ -556,13 +577,16 @@ encode_ints(const struct colvec *v, struct strbuf *out)
 		dor |= d[k];
 	}
 	mode = int_mode(q, byte_width(qor), d, byte_width(dor), nn);
-	w = byte_width(mode == INT_OFFSET ? qor : dor);
+	w = mode == INT_VARINT ? 0 : byte_width(mode == INT_OFFSET ? qor : dor);
 	put_header(v, ENC_INT, out);
 	sb_addc(out, mode);
 	sb_put_varint(out, zigzag_enc(min));
 	sb_put_varint(out, g);
 	sb_addc(out, w);
-	put_planes(out, mode == INT_OFFSET ? q : d, nn, w);
+	if (mode == INT_VARINT)
+		put_varints(out, d, nn);
+	else
+		put_planes(out, mode == INT_OFFSET ? q : d, nn, w);
 	free(q);
 	free(d);
 }
@@ -577,7 +601,7 @@ decode_ints(struct cursor *c, struct colvec *out)
 	int w = cur_u8(c);
 	const unsigned char *p = c->p;
 
-	if (c->err || mode > INT_OFFSET || g == 0 || w > 8)
+	if (c->err || mode > INT_VARINT || g == 0 || w > 8 || (mode == INT_VARINT && w != 0))
 		return -1;
 	if (w && (size_t)(c->end - c->p) / (size_t)w < nn)
 		return -1;
@@ -586,6 +610,8 @@ decode_ints(struct cursor *c, struct colvec *out)
 
 		if (colvec_isnull(out, i))
 			continue;
+		if (mode == INT_VARINT && (x = cur_varint(c), c->err))
+			return -1;
 		for (int b = 0; b < w; b++)
 			x |= (uint64_t)p[(size_t)b * nn + k] << (8 * b);
 		q = mode == INT_OFFSET ? x : q + (uint64_t)zigzag_dec(x);
@@ -988,6 +1014,223 @@ col_decode(const unsigned char *p, size_t len, int type, size_t n, struct colvec
 		goto bad;
 	return 0;
 bad:
+	colvec_free(out);
+	return cdp_seterr("malformed column data");
+}
+
+/* ---- ENC_REF ------------------------------------------------------------ */
+
+#define REF_SAMPLE 256		/* rows that find the candidates worth counting */
+
+static int
+same_str(const struct colvec *a, const struct colvec *b, size_t i)
+{
+	size_t la, lb;
+	const char *sa, *sb;
+
+	if (colvec_isnull(a, i) || colvec_isnull(b, i))
+		return 0;
+	sa = colvec_str(a, i, &la);
+	sb = colvec_str(b, i, &lb);
+	return la == lb && memcmp(sa, sb, la) == 0;
+}
+
+/* Rows not yet taken by a source where cand has v's value. */
+static size_t
+ref_gain(const struct colvec *v, const struct colvec *cand, const uint8_t *taken)
+{
+	size_t gain = 0;
+
+	for (size_t i = 0; i < v->n; i++)
+		gain += !taken[i] && same_str(v, cand, i);
+	return gain;
+}
+
+/* Candidates of the right shape that match v in one of its first
+ * REF_SAMPLE non-null rows. */
+static size_t
+ref_candidates(const struct colvec *v, const struct colvec *const *cand, size_t ncand, size_t *live)
+{
+	size_t rows[REF_SAMPLE], nrows = 0, nlive = 0;
+
+	for (size_t i = 0; i < v->n && nrows < REF_SAMPLE; i++)
+		if (!colvec_isnull(v, i))
+			rows[nrows++] = i;
+	for (size_t c = 0; c < ncand; c++) {
+		int hit = 0;
+
+		if (cand[c] == v || cand[c]->type != CT_STR || cand[c]->n != v->n)
+			continue;
+		for (size_t r = 0; r < nrows && !hit; r++)
+			hit = same_str(v, cand[c], rows[r]);
+		if (hit)
+			live[nlive++] = c;
+	}
+	return nlive;
+}
+
+size_t
+col_ref_plan(const struct colvec *v, const struct colvec *const *cand, size_t ncand, size_t *pick)
+{
+	size_t nn = v->n - v->nnull, k = 0, covered = 0, nlive;
+	size_t *live = xreallocarray(NULL, ncand ? ncand : 1, sizeof *live);
+	uint8_t *taken;
+
+	if (v->type != CT_STR || nn < 16 || (nlive = ref_candidates(v, cand, ncand, live)) == 0) {
+		free(live);
+		return 0;
+	}
+	/* a row is taken by the first source not null in it, equal or not */
+	taken = xcalloc(v->n ? v->n : 1, 1);
+	while (k < REF_MAXSRC && nlive) {
+		size_t best = 0, gain = 0;
+
+		for (size_t c = 0; c < nlive; c++) {
+			size_t g = ref_gain(v, cand[live[c]], taken);
+
+			if (g > gain) {
+				gain = g;
+				best = c;
+			}
+		}
+		if (gain == 0 || gain < nn / 16)
+			break;
+		pick[k++] = live[best];
+		covered += gain;
+		for (size_t i = 0; i < v->n; i++)
+			taken[i] |= !colvec_isnull(cand[live[best]], i);
+		live[best] = live[--nlive];
+	}
+	free(taken);
+	free(live);
+	return covered * 2 >= nn ? k : 0;
+}
+
+/* The first source not null in row i, or NULL. */
+static const struct colvec *
+ref_source(const struct colvec *const *src, size_t k, size_t i)
+{
+	for (size_t s = 0; s < k; s++)
+		if (!colvec_isnull(src[s], i))
+			return src[s];
+	return NULL;
+}
+
+int
+col_encode_ref(const struct colvec *v, const struct colvec *const *src, const uint32_t *idx,
+    size_t k, struct strbuf *out)
+{
+	struct colvec rest;
+
+	/* what the sources do not give: null where they do, and where v is */
+	colvec_init(&rest, CT_STR);
+	for (size_t i = 0; i < v->n; i++) {
+		const struct colvec *s = colvec_isnull(v, i) ? NULL : ref_source(src, k, i);
+		size_t len;
+		const char *p;
+
+		if (colvec_isnull(v, i) || (s && same_str(v, s, i))) {
+			colvec_push_null(&rest);
+			continue;
+		}
+		p = colvec_str(v, i, &len);
+		colvec_push_str(&rest, p, len);
+	}
+	put_header(v, ENC_REF, out);
+	sb_put_varint(out, k);
+	for (size_t s = 0; s < k; s++)
+		sb_put_varint(out, idx[s]);
+	col_encode(&rest, out);
+	colvec_free(&rest);
+	return ENC_REF;
+}
+
+/* Past the header to the source list: its count and numbers. */
+static int
+ref_head(struct cursor *c, size_t n, struct colvec *out, uint32_t *idx, size_t *k)
+{
+	uint64_t nnull, nsrc;
+
+	if (cur_u8(c) != ENC_REF)
+		return -1;
+	nnull = cur_varint(c);
+	if (c->err || nnull > n)
+		return -1;
+	out->n = n;
+	out->nnull = (size_t)nnull;
+	if (decode_nulls(c, out) < 0)
+		return -1;
+	nsrc = cur_varint(c);
+	if (c->err || nsrc == 0 || nsrc > REF_MAXSRC)
+		return -1;
+	for (size_t s = 0; s < nsrc; s++) {
+		uint64_t x = cur_varint(c);
+
+		if (c->err || x > UINT32_MAX)
+			return -1;
+		idx[s] = (uint32_t)x;
+		for (size_t t = 0; t < s; t++)
+			if (idx[t] == idx[s])
+				return -1;
+	}
+	*k = (size_t)nsrc;
+	return 0;
+}
+
+int
+col_ref_sources(const unsigned char *p, size_t len, size_t n, uint32_t *idx, size_t *k)
+{
+	struct cursor c = { p, p + len, 0 };
+	struct colvec tmp;
+	int rc;
+
+	colvec_init(&tmp, CT_STR);
+	rc = ref_head(&c, n, &tmp, idx, k);
+	colvec_free(&tmp);
+	return rc;
+}
+
+int
+col_decode_ref(const unsigned char *p, size_t len, size_t n, const struct colvec *const *src,
+    size_t k, struct colvec *out)
+{
+	struct cursor c = { p, p + len, 0 };
+	struct colvec rest;
+	uint32_t idx[REF_MAXSRC];
+	size_t nsrc;
+
+	colvec_init(out, CT_STR);
+	colvec_init(&rest, CT_STR);
+	if (ref_head(&c, n, out, idx, &nsrc) < 0 || nsrc != k)
+		goto bad;
+	for (size_t s = 0; s < k; s++)
+		if (src[s]->type != CT_STR || src[s]->n != n)
+			goto bad;
+	if (col_decode(c.p, (size_t)(c.end - c.p), CT_STR, n, &rest) < 0)
+		goto bad;
+	out->cap = n;
+	out->codes = xcalloc(n ? n : 1, sizeof *out->codes);
+	for (size_t i = 0; i < n; i++) {
+		const struct colvec *from = colvec_isnull(&rest, i) ? ref_source(src, k, i) : &rest;
+		size_t l;
+		const char *s;
+
+		if (colvec_isnull(out, i)) {
+			if (!colvec_isnull(&rest, i))
+				goto bad;	/* a value stored for a null row */
+			continue;
+		}
+		if (!from)
+			goto bad;	/* neither stored nor in a source */
+		s = colvec_str(from, i, &l);
+		out->codes[i] = dict_add(out, s, l);
+	}
+	if (!out->ddata)
+		dict_add(out, "", 0);
+	colvec_free(&rest);
+	return 0;
+bad:
+	colvec_free(&rest);
 	colvec_free(out);
 	return cdp_seterr("malformed column data");
 }

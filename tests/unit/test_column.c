@@ -255,9 +255,11 @@ test_hostile(void)
 {
 	static const unsigned char w9[] = { ENC_INT, 0, 1, 0, 1, 9 };
 	static const unsigned char g0[] = { ENC_INT, 0, 1, 0, 0, 0 };
-	static const unsigned char mode2[] = { ENC_INT, 0, 2, 0, 1, 0 };
+	static const unsigned char mode3[] = { ENC_INT, 0, 3, 0, 1, 0 };
 	static const unsigned char short1[] = { ENC_INT, 0, 1, 0, 1, 1, 5 };
 	static const unsigned char bool2[] = { ENC_INT, 0, 1, 0, 1, 1, 1, 2 };
+	static const unsigned char var[] = { ENC_INT, 0, 2, 0, 1, 0, 2, 4 };
+	static const unsigned char varw[] = { ENC_INT, 0, 2, 0, 1, 1, 2, 4 };
 	/* len 3, digit at 0 and 2 ("0x0"), one byte per row */
 	static const unsigned char hexok[] = { ENC_HEX, 0, 0, 3, 5, 'x', 0x12, 0xab };
 	static const unsigned char pad[] = { ENC_HEX, 0, 0, 3, 1, 'x', 'y', 0x11, 0x20 };
@@ -268,13 +270,18 @@ test_hostile(void)
 
 	T_CHECK(col_decode(w9, sizeof w9, CT_INT, 0, &v) < 0, "int: width 9 is refused");
 	T_CHECK(col_decode(g0, sizeof g0, CT_INT, 0, &v) < 0, "int: scale 0 is refused");
-	T_CHECK(col_decode(mode2, sizeof mode2, CT_INT, 0, &v) < 0, "int: unknown mode is refused");
+	T_CHECK(col_decode(mode3, sizeof mode3, CT_INT, 0, &v) < 0, "int: unknown mode is refused");
 	T_CHECK(col_decode(short1, sizeof short1, CT_INT, 2, &v) < 0, "int: a short plane is refused");
 	T_CHECK(col_decode(short1, sizeof short1, CT_STR, 1, &v) < 0, "int: on a string column is refused");
 	T_CHECK(col_decode(bool2, sizeof bool2, CT_BOOL, 2, &v) < 0, "int: a boolean of 2 is refused");
 	T_CHECK(col_decode(bool2, sizeof bool2, CT_INT, 2, &v) == 0 && v.iv[1] == 2,
 	    "int: the same stream is an integer column");
 	colvec_free(&v);
+	T_CHECK(col_decode(var, sizeof var, CT_INT, 2, &v) == 0 && v.iv[0] == 1 && v.iv[1] == 3,
+	    "int: varint deltas decode");
+	colvec_free(&v);
+	T_CHECK(col_decode(var, sizeof var, CT_INT, 3, &v) < 0, "int: a missing varint is refused");
+	T_CHECK(col_decode(varw, sizeof varw, CT_INT, 2, &v) < 0, "int: varint deltas with a width are refused");
 	T_CHECK(col_decode(hexok, sizeof hexok, CT_STR, 2, &v) == 0 &&
 	    strcmp(colvec_str(&v, 0, NULL), "1x2") == 0 && strcmp(colvec_str(&v, 1, NULL), "axb") == 0,
 	    "hex: a hand-made stream decodes");
@@ -285,6 +292,109 @@ test_hostile(void)
 	T_CHECK(col_decode(mask, sizeof mask, CT_STR, 2, &v) < 0, "hex: mask bits past the length are refused");
 	T_CHECK(col_decode(hcase, sizeof hcase, CT_STR, 2, &v) < 0, "hex: an unknown case is refused");
 	T_CHECK(col_decode(hlen0, sizeof hlen0, CT_STR, 1, &v) < 0, "hex: length 0 is refused");
+}
+
+/* Profile ids of links: scattered small steps, where varints win. */
+static void
+test_int_modes(void)
+{
+	struct colvec v;
+	struct strbuf raw = STRBUF_INIT;
+	uint64_t seed = 5;
+	int64_t x = 1000;
+
+	colvec_init(&v, CT_INT);
+	for (int i = 0; i < 50000; i++) {
+		uint64_t r = rnd(&seed);
+
+		x += r % 4 == 0 ? (int64_t)(r >> 8) % 100000 - 50000 : (int64_t)(r >> 8) % 3;
+		colvec_push_int(&v, x);
+	}
+	T_CHECK(roundtrip(&v, ENC_INT, NULL), "int: clustered values with jumps round-trip");
+	col_encode(&v, &raw);
+	/* header 2 bytes, then the mode byte */
+	T_INTEQ((unsigned char)raw.buf[2], 2, "int: small steps with rare jumps are varint deltas");
+	colvec_free(&v);
+	sb_free(&raw);
+}
+
+/* A normalized copy of two spellings: a reference to both, and what differs. */
+static void
+test_refs(void)
+{
+	struct colvec a, b, norm, back;
+	const struct colvec *cand[3] = { &a, &b, &norm }, *src[2];
+	struct strbuf raw = STRBUF_INIT;
+	size_t pick[REF_MAXSRC], k;
+	uint32_t idx[2], num[REF_MAXSRC];
+	char buf[32];
+
+	colvec_init(&a, CT_STR);
+	colvec_init(&b, CT_STR);
+	colvec_init(&norm, CT_STR);
+	for (int i = 0; i < 1000; i++) {
+		snprintf(buf, sizeof buf, "id-%d", i);
+		if (i % 2) {
+			colvec_push_str(&a, buf, strlen(buf));
+			colvec_push_null(&b);
+		} else {
+			colvec_push_null(&a);
+			colvec_push_str(&b, buf, strlen(buf));
+		}
+		if (i % 10 == 0)
+			colvec_push_null(&norm);
+		else if (i % 10 == 1)
+			colvec_push_str(&norm, "other", 5);	/* differs: stored */
+		else
+			colvec_push_str(&norm, buf, strlen(buf));
+	}
+	k = col_ref_plan(&norm, cand, 3, pick);
+	T_CHECK(k == 2 && pick[0] != 2 && pick[1] != 2, "ref: a copy of two columns picks both, not itself");
+	src[0] = cand[pick[0]];
+	src[1] = cand[pick[1]];
+	idx[0] = (uint32_t)pick[0];
+	idx[1] = (uint32_t)pick[1];
+	T_INTEQ(col_encode_ref(&norm, src, idx, 2, &raw), ENC_REF, "ref: encodes as a reference");
+	T_CHECK(raw.len < 200 + 400, "ref: stores only the differing rows");
+	T_CHECK(col_ref_sources((unsigned char *)raw.buf, raw.len, 1000, num, &k) == 0 && k == 2 &&
+	    num[0] == idx[0] && num[1] == idx[1], "ref: names its sources");
+	T_CHECK(col_decode_ref((unsigned char *)raw.buf, raw.len, 1000, src, 2, &back) == 0 &&
+	    vec_equal(&norm, &back), "ref: round-trips with its sources");
+	colvec_free(&back);
+	T_CHECK(col_decode((unsigned char *)raw.buf, raw.len, CT_STR, 1000, &back) < 0,
+	    "ref: without its sources is refused");
+	src[1] = src[0];	/* rows only the other source had: nowhere now */
+	T_CHECK(col_decode_ref((unsigned char *)raw.buf, raw.len, 1000, src, 2, &back) < 0,
+	    "ref: a row neither stored nor in a source is refused");
+	T_CHECK(col_decode_ref((unsigned char *)raw.buf, raw.len, 1000, src, 1, &back) < 0,
+	    "ref: a source count other than the stream's is refused");
+	k = col_ref_plan(&a, cand + 1, 1, pick);
+	T_INTEQ(k, 0, "ref: a column sharing no value is no reference");
+	colvec_free(&a);
+	colvec_free(&b);
+	colvec_free(&norm);
+	sb_free(&raw);
+}
+
+static void
+test_ref_hostile(void)
+{
+	/* one row, source 0 twice; one row, no source; a value at a null row */
+	static const unsigned char dup[] = { ENC_REF, 0, 2, 0, 0, ENC_DICT, 0, 0 };
+	static const unsigned char none[] = { ENC_REF, 0, 0, ENC_DICT, 0, 0 };
+	static const unsigned char atnull[] = { ENC_REF, 1, 1, 1, 0, ENC_PLAIN, 0, 1, 'x' };
+	struct colvec s, v;
+	const struct colvec *src[1] = { &s };
+	uint32_t num[REF_MAXSRC];
+	size_t k;
+
+	colvec_init(&s, CT_STR);
+	colvec_push_str(&s, "a", 1);
+	T_CHECK(col_ref_sources(dup, sizeof dup, 1, num, &k) < 0, "ref: a source named twice is refused");
+	T_CHECK(col_ref_sources(none, sizeof none, 1, num, &k) < 0, "ref: no source is refused");
+	T_CHECK(col_ref_sources(atnull, sizeof atnull, 1, num, &k) == 0 &&
+	    col_decode_ref(atnull, sizeof atnull, 1, src, 1, &v) < 0, "ref: a value stored for a null row is refused");
+	colvec_free(&s);
 }
 
 /* One CSV line of the fixture's source, split at commas (no quoting). */
@@ -368,30 +478,40 @@ static void
 test_version2_segment(void)
 {
 	char path[64];
-	struct colvec a, b;
-	struct segcol_in cols[2] = { { "t", &a }, { "id", &b } };
+	struct colvec a, b, c;
+	struct segcol_in cols[3] = { { "t", &a }, { "id", &b }, { "copy", &c } };
 	struct segment *s;
+	struct colvec v = { 0 };
 	uint64_t size, seed = 9;
 	char buf[40];
 
 	snprintf(path, sizeof path, "/tmp/cdp-test-column.%ld.cdp", (long)getpid());
 	colvec_init(&a, CT_TIME);
 	colvec_init(&b, CT_STR);
+	colvec_init(&c, CT_STR);
 	for (int i = 0; i < 2000; i++) {
 		colvec_push_int(&a, 1700000000000000LL + i * 1000000LL);
 		uuid(&seed, buf, 0);
 		colvec_push_str(&b, buf, 36);
+		if (i % 3)
+			colvec_push_str(&c, buf, 36);
+		else
+			colvec_push_null(&c);
 	}
 	unlink(path);
-	T_CHECK(segment_write(path, "records", 1, cols, 2, 2000, &size) == 0, "v2: segment written");
+	T_CHECK(segment_write(path, "records", 1, cols, 3, 2000, &size) == 0, "v2: segment written");
 	s = segment_open(path);
-	T_CHECK(s && s->version == SEG_VERSION && s->cols[0].enc == ENC_INT && s->cols[1].enc == ENC_HEX,
-	    "v2: version 2 with integer and hex encodings");
+	T_CHECK(s && s->version == SEG_VERSION && s->cols[0].enc == ENC_INT && s->cols[1].enc == ENC_HEX &&
+	    s->cols[2].enc == ENC_REF, "v2: version 2 with integer, hex and reference encodings");
 	T_CHECK(s && segment_verify(s) == 0, "v2: the segment verifies");
+	T_CHECK(s && segment_read(s, 2, &v) == 0 && vec_equal(&v, &c), "v2: the reference reads back");
+	if (s && v.n)
+		colvec_free(&v);
 	segment_close(s);
 	unlink(path);
 	colvec_free(&a);
 	colvec_free(&b);
+	colvec_free(&c);
 }
 
 int
@@ -403,6 +523,9 @@ main(void)
 	test_hex();
 	test_strings_edges();
 	test_hostile();
+	test_int_modes();
+	test_refs();
+	test_ref_hostile();
 	test_version1_fixture();
 	test_version2_segment();
 	return t_done();
