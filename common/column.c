@@ -1022,14 +1022,17 @@ bad:
 
 #define REF_SAMPLE 256		/* rows that find the candidates worth counting */
 
+/* Row i holds one value in both columns (of one type). */
 static int
-same_str(const struct colvec *a, const struct colvec *b, size_t i)
+same_val(const struct colvec *a, const struct colvec *b, size_t i)
 {
 	size_t la, lb;
 	const char *sa, *sb;
 
 	if (colvec_isnull(a, i) || colvec_isnull(b, i))
 		return 0;
+	if (a->type != CT_STR)
+		return a->iv[i] == b->iv[i];
 	sa = colvec_str(a, i, &la);
 	sb = colvec_str(b, i, &lb);
 	return la == lb && memcmp(sa, sb, la) == 0;
@@ -1042,7 +1045,7 @@ ref_gain(const struct colvec *v, const struct colvec *cand, const uint8_t *taken
 	size_t gain = 0;
 
 	for (size_t i = 0; i < v->n; i++)
-		gain += !taken[i] && same_str(v, cand, i);
+		gain += !taken[i] && same_val(v, cand, i);
 	return gain;
 }
 
@@ -1059,10 +1062,10 @@ ref_candidates(const struct colvec *v, const struct colvec *const *cand, size_t 
 	for (size_t c = 0; c < ncand; c++) {
 		int hit = 0;
 
-		if (cand[c] == v || cand[c]->type != CT_STR || cand[c]->n != v->n)
+		if (cand[c] == v || cand[c]->type != v->type || cand[c]->n != v->n)
 			continue;
 		for (size_t r = 0; r < nrows && !hit; r++)
-			hit = same_str(v, cand[c], rows[r]);
+			hit = same_val(v, cand[c], rows[r]);
 		if (hit)
 			live[nlive++] = c;
 	}
@@ -1076,7 +1079,7 @@ col_ref_plan(const struct colvec *v, const struct colvec *const *cand, size_t nc
 	size_t *live = xreallocarray(NULL, ncand ? ncand : 1, sizeof *live);
 	uint8_t *taken;
 
-	if (v->type != CT_STR || nn < 16 || (nlive = ref_candidates(v, cand, ncand, live)) == 0) {
+	if (nn < 16 || (nlive = ref_candidates(v, cand, ncand, live)) == 0) {
 		free(live);
 		return 0;
 	}
@@ -1123,18 +1126,20 @@ col_encode_ref(const struct colvec *v, const struct colvec *const *src, const ui
 	struct colvec rest;
 
 	/* what the sources do not give: null where they do, and where v is */
-	colvec_init(&rest, CT_STR);
+	colvec_init(&rest, v->type);
 	for (size_t i = 0; i < v->n; i++) {
 		const struct colvec *s = colvec_isnull(v, i) ? NULL : ref_source(src, k, i);
 		size_t len;
 		const char *p;
 
-		if (colvec_isnull(v, i) || (s && same_str(v, s, i))) {
+		if (colvec_isnull(v, i) || (s && same_val(v, s, i))) {
 			colvec_push_null(&rest);
-			continue;
+		} else if (v->type != CT_STR) {
+			colvec_push_int(&rest, v->iv[i]);
+		} else {
+			p = colvec_str(v, i, &len);
+			colvec_push_str(&rest, p, len);
 		}
-		p = colvec_str(v, i, &len);
-		colvec_push_str(&rest, p, len);
 	}
 	put_header(v, ENC_REF, out);
 	sb_put_varint(out, k);
@@ -1190,8 +1195,23 @@ col_ref_sources(const unsigned char *p, size_t len, size_t n, uint32_t *idx, siz
 	return rc;
 }
 
+/* Row i of out from from (the rest or a source). */
+static void
+ref_take(struct colvec *out, const struct colvec *from, size_t i)
+{
+	size_t l;
+	const char *s;
+
+	if (out->type != CT_STR) {
+		out->iv[i] = from->iv[i];
+		return;
+	}
+	s = colvec_str(from, i, &l);
+	out->codes[i] = dict_add(out, s, l);
+}
+
 int
-col_decode_ref(const unsigned char *p, size_t len, size_t n, const struct colvec *const *src,
+col_decode_ref(const unsigned char *p, size_t len, int type, size_t n, const struct colvec *const *src,
     size_t k, struct colvec *out)
 {
 	struct cursor c = { p, p + len, 0 };
@@ -1199,21 +1219,22 @@ col_decode_ref(const unsigned char *p, size_t len, size_t n, const struct colvec
 	uint32_t idx[REF_MAXSRC];
 	size_t nsrc;
 
-	colvec_init(out, CT_STR);
-	colvec_init(&rest, CT_STR);
+	colvec_init(out, type);
+	colvec_init(&rest, type);
 	if (ref_head(&c, n, out, idx, &nsrc) < 0 || nsrc != k)
 		goto bad;
 	for (size_t s = 0; s < k; s++)
-		if (src[s]->type != CT_STR || src[s]->n != n)
+		if (src[s]->type != type || src[s]->n != n)
 			goto bad;
-	if (col_decode(c.p, (size_t)(c.end - c.p), CT_STR, n, &rest) < 0)
+	if (col_decode(c.p, (size_t)(c.end - c.p), type, n, &rest) < 0)
 		goto bad;
 	out->cap = n;
-	out->codes = xcalloc(n ? n : 1, sizeof *out->codes);
+	if (type == CT_STR)
+		out->codes = xcalloc(n ? n : 1, sizeof *out->codes);
+	else
+		out->iv = xcalloc(n ? n : 1, sizeof *out->iv);
 	for (size_t i = 0; i < n; i++) {
 		const struct colvec *from = colvec_isnull(&rest, i) ? ref_source(src, k, i) : &rest;
-		size_t l;
-		const char *s;
 
 		if (colvec_isnull(out, i)) {
 			if (!colvec_isnull(&rest, i))
@@ -1222,10 +1243,9 @@ col_decode_ref(const unsigned char *p, size_t len, size_t n, const struct colvec
 		}
 		if (!from)
 			goto bad;	/* neither stored nor in a source */
-		s = colvec_str(from, i, &l);
-		out->codes[i] = dict_add(out, s, l);
+		ref_take(out, from, i);
 	}
-	if (!out->ddata)
+	if (type == CT_STR && !out->ddata)
 		dict_add(out, "", 0);
 	colvec_free(&rest);
 	return 0;

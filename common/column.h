@@ -39,7 +39,7 @@ enum col_enc {
 	ENC_PLAIN = 3,	/* varint length and bytes per row */
 	ENC_INT = 4,	/* scaled delta or offset, fixed width, one plane per byte */
 	ENC_HEX = 5,	/* one shape of hex digits and literals, digits packed */
-	ENC_REF = 6,	/* strings: other columns of the segment, then what differs */
+	ENC_REF = 6,	/* other columns of the segment, then what differs */
 };
 
 /* An ENC_REF column names at most this many source columns. */
@@ -143,10 +143,11 @@ int col_encode(const struct colvec *v, struct strbuf *out);
 int col_decode(const unsigned char *p, size_t len, int type, size_t n, struct colvec *out);
 
 /*
- * Cross-column references (ENC_REF), for a string column whose values
- * mostly repeat those of other string columns of the same rows (a
+ * Cross-column references (ENC_REF), for a column whose values mostly
+ * repeat those of other columns of its type in the same rows (a
  * normalized copy of an identifier, the one of two spellings a row
- * has): each row is its first non-null source's value unless stored.
+ * has, an event time kept as typed and as _time): each row is its first
+ * non-null source's value unless stored.
  *
  * col_ref_plan() picks, from ncand candidate columns of v's row count,
  * up to REF_MAXSRC sources (indices into cand, in order, into pick)
@@ -160,7 +161,7 @@ size_t col_ref_plan(const struct colvec *v, const struct colvec *const *cand, si
 int col_encode_ref(const struct colvec *v, const struct colvec *const *src, const uint32_t *idx,
     size_t k, struct strbuf *out);
 int col_ref_sources(const unsigned char *p, size_t len, size_t n, uint32_t *idx, size_t *k);
-int col_decode_ref(const unsigned char *p, size_t len, size_t n, const struct colvec *const *src,
-    size_t k, struct colvec *out);
+int col_decode_ref(const unsigned char *p, size_t len, int type, size_t n,
+    const struct colvec *const *src, size_t k, struct colvec *out);
 
 #endif

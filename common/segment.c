@@ -127,7 +127,7 @@ encode_columns(void *arg)
 }
 
 /*
- * Which string columns repeat earlier ones (ENC_REF), decided before the
+ * Which columns repeat earlier ones of their type (ENC_REF), decided before the
  * columns are encoded in parallel: a source is an earlier column that is
  * not a reference itself, so a reader follows one step at most.
  */
@@ -141,10 +141,8 @@ plan_refs(const struct segcol_in *cols, size_t ncols, struct coljob *job)
 	for (size_t j = 0; j < ncols; j++) {
 		size_t nc = 0;
 
-		if (cols[j].v->type != CT_STR)
-			continue;
 		for (size_t i = 0; i < j; i++)
-			if (cols[i].v->type == CT_STR && job[i].nsrc == 0) {
+			if (cols[i].v->type == cols[j].v->type && job[i].nsrc == 0) {
 				cand[nc] = cols[i].v;
 				num[nc++] = (uint32_t)i;
 			}
@@ -328,9 +326,10 @@ get_stats(struct cursor *c, int type, struct colstats *st)
 static int
 enc_allowed(uint32_t version, int type, int enc)
 {
+	if (version >= 2 && enc == ENC_REF)
+		return 1;
 	if (type == CT_STR)
-		return enc == ENC_DICT || enc == ENC_PLAIN ||
-		    (version >= 2 && (enc == ENC_HEX || enc == ENC_REF));
+		return enc == ENC_DICT || enc == ENC_PLAIN || (version >= 2 && enc == ENC_HEX);
 	return enc == ENC_DELTA || (version >= 2 && enc == ENC_INT);
 }
 
@@ -544,7 +543,7 @@ read_ref(struct segment *s, int idx, const struct strbuf *raw, struct colvec *ou
 	for (; got < k; got++) {
 		const struct segcol *sc = &s->cols[num[got]];
 
-		if (num[got] >= (uint32_t)idx || sc->type != CT_STR || sc->enc == ENC_REF) {
+		if (num[got] >= (uint32_t)idx || sc->type != s->cols[idx].type || sc->enc == ENC_REF) {
 			cdp_setdamage("%s: malformed data in column '%s'", s->path, s->cols[idx].name);
 			goto out;
 		}
@@ -552,7 +551,7 @@ read_ref(struct segment *s, int idx, const struct strbuf *raw, struct colvec *ou
 			goto out;
 		sp[got] = &src[got];
 	}
-	rc = col_decode_ref((unsigned char *)raw->buf, raw->len, (size_t)s->nrows, sp, k, out);
+	rc = col_decode_ref((unsigned char *)raw->buf, raw->len, s->cols[idx].type, (size_t)s->nrows, sp, k, out);
 	if (rc < 0)
 		cdp_setdamage("%s: malformed data in column '%s'", s->path, s->cols[idx].name);
 out:

@@ -358,21 +358,53 @@ test_refs(void)
 	T_CHECK(raw.len < 200 + 400, "ref: stores only the differing rows");
 	T_CHECK(col_ref_sources((unsigned char *)raw.buf, raw.len, 1000, num, &k) == 0 && k == 2 &&
 	    num[0] == idx[0] && num[1] == idx[1], "ref: names its sources");
-	T_CHECK(col_decode_ref((unsigned char *)raw.buf, raw.len, 1000, src, 2, &back) == 0 &&
+	T_CHECK(col_decode_ref((unsigned char *)raw.buf, raw.len, CT_STR, 1000, src, 2, &back) == 0 &&
 	    vec_equal(&norm, &back), "ref: round-trips with its sources");
 	colvec_free(&back);
 	T_CHECK(col_decode((unsigned char *)raw.buf, raw.len, CT_STR, 1000, &back) < 0,
 	    "ref: without its sources is refused");
 	src[1] = src[0];	/* rows only the other source had: nowhere now */
-	T_CHECK(col_decode_ref((unsigned char *)raw.buf, raw.len, 1000, src, 2, &back) < 0,
+	T_CHECK(col_decode_ref((unsigned char *)raw.buf, raw.len, CT_STR, 1000, src, 2, &back) < 0,
 	    "ref: a row neither stored nor in a source is refused");
-	T_CHECK(col_decode_ref((unsigned char *)raw.buf, raw.len, 1000, src, 1, &back) < 0,
+	T_CHECK(col_decode_ref((unsigned char *)raw.buf, raw.len, CT_STR, 1000, src, 1, &back) < 0,
 	    "ref: a source count other than the stream's is refused");
 	k = col_ref_plan(&a, cand + 1, 1, pick);
 	T_INTEQ(k, 0, "ref: a column sharing no value is no reference");
 	colvec_free(&a);
 	colvec_free(&b);
 	colvec_free(&norm);
+	sb_free(&raw);
+}
+
+/* An event time kept typed and as _time: a reference of integers. */
+static void
+test_int_refs(void)
+{
+	struct colvec t, typed, back;
+	const struct colvec *cand[1] = { &t }, *src[1] = { &t };
+	struct strbuf raw = STRBUF_INIT;
+	size_t pick[REF_MAXSRC];
+	uint32_t idx[1] = { 0 };
+
+	colvec_init(&t, CT_TIME);
+	colvec_init(&typed, CT_TIME);
+	for (int i = 0; i < 3000; i++) {
+		colvec_push_int(&t, INT64_MAX - i * 1000);
+		if (i % 4 == 0)
+			colvec_push_null(&typed);
+		else
+			colvec_push_int(&typed, i % 100 == 1 ? INT64_MIN : INT64_MAX - i * 1000);
+	}
+	T_CHECK(col_ref_plan(&typed, cand, 1, pick) == 1 && pick[0] == 0, "ref: a typed copy of a time refers to it");
+	col_encode_ref(&typed, src, idx, 1, &raw);
+	T_CHECK(raw.len < 2 * 3000 / 8 + 64, "ref: a time reference stores two bitmaps and the rows that differ");
+	T_CHECK(col_decode_ref((unsigned char *)raw.buf, raw.len, CT_TIME, 3000, src, 1, &back) == 0 &&
+	    vec_equal(&typed, &back), "ref: a time reference round-trips, INT64_MIN among its rows");
+	colvec_free(&back);
+	T_CHECK(col_decode_ref((unsigned char *)raw.buf, raw.len, CT_STR, 3000, src, 1, &back) < 0,
+	    "ref: a source of another type is refused");
+	colvec_free(&t);
+	colvec_free(&typed);
 	sb_free(&raw);
 }
 
@@ -393,7 +425,7 @@ test_ref_hostile(void)
 	T_CHECK(col_ref_sources(dup, sizeof dup, 1, num, &k) < 0, "ref: a source named twice is refused");
 	T_CHECK(col_ref_sources(none, sizeof none, 1, num, &k) < 0, "ref: no source is refused");
 	T_CHECK(col_ref_sources(atnull, sizeof atnull, 1, num, &k) == 0 &&
-	    col_decode_ref(atnull, sizeof atnull, 1, src, 1, &v) < 0, "ref: a value stored for a null row is refused");
+	    col_decode_ref(atnull, sizeof atnull, CT_STR, 1, src, 1, &v) < 0, "ref: a value stored for a null row is refused");
 	colvec_free(&s);
 }
 
@@ -525,6 +557,7 @@ main(void)
 	test_hostile();
 	test_int_modes();
 	test_refs();
+	test_int_refs();
 	test_ref_hostile();
 	test_version1_fixture();
 	test_version2_segment();
