@@ -237,8 +237,10 @@ segment_holds(struct segment *s, const char *path, char **absent, size_t nabsent
 			for (size_t k = 0; k < nabsent; k++)
 				here |= contains(raw.buf, raw.len, absent[k], strlen(absent[k]));
 		sb_free(&raw);
-		/* numbers and times are not stored as text: print them */
-		if (!here && s->cols[c].type != CT_STR)
+		/* numbers, times, packed hex and references are not stored as
+		 * text: print them */
+		if (!here && (s->cols[c].type != CT_STR || s->cols[c].enc == ENC_HEX ||
+		    s->cols[c].enc == ENC_REF))
 			here = typed_holds(s, (int)c, absent, nabsent);
 		if (here)
 			cdp_warn("%s: column '%s' holds the value", path, s->cols[c].name);

@@ -37,7 +37,16 @@ enum col_enc {
 	ENC_DELTA = 1,	/* zigzag varint of the difference to the previous value */
 	ENC_DICT = 2,	/* dictionary of distinct strings, then a varint code per row */
 	ENC_PLAIN = 3,	/* varint length and bytes per row */
+	ENC_INT = 4,	/* scaled delta or offset, fixed width, one plane per byte */
+	ENC_HEX = 5,	/* one shape of hex digits and literals, digits packed */
+	ENC_REF = 6,	/* other columns of the segment, then what differs */
 };
+
+/* An ENC_REF column names at most this many source columns. */
+#define REF_MAXSRC 4
+
+/* A hex-encoded value is at most this long (the shape's length). */
+#define HEX_MAXLEN 255
 
 struct colvec {
 	int type;		/* enum col_type */
@@ -122,9 +131,37 @@ void colstats_free(struct colstats *st);
  */
 void colvec_from_text(struct colvec *v, const char *const *vals, const uint32_t *lens, size_t n);
 
-/* Encode v into raw stream bytes (appended to out); returns the encoding. */
+/*
+ * Encode v into raw stream bytes (appended to out); returns the encoding.
+ * The encoding is chosen per column from the values (ENC_INT for
+ * integer-like types; ENC_DICT, ENC_PLAIN or ENC_HEX for strings) and
+ * depends on nothing else: the same column gives the same bytes.
+ */
 int col_encode(const struct colvec *v, struct strbuf *out);
-/* Decode n rows of the given type from a raw stream; -1 on malformed bytes. */
+/* Decode n rows of the given type from a raw stream; -1 on malformed bytes.
+ * An ENC_REF stream needs its sources: col_decode_ref(). */
 int col_decode(const unsigned char *p, size_t len, int type, size_t n, struct colvec *out);
+
+/*
+ * Cross-column references (ENC_REF), for a column whose values mostly
+ * repeat those of other columns of its type in the same rows (a
+ * normalized copy of an identifier, the one of two spellings a row
+ * has, an event time kept as typed and as _time): each row is its first
+ * non-null source's value unless stored.
+ *
+ * col_ref_plan() picks, from ncand candidate columns of v's row count,
+ * up to REF_MAXSRC sources (indices into cand, in order, into pick)
+ * that cover at least half the non-null rows; 0 when none are worth it.
+ * col_encode_ref() writes the stream, naming the sources by idx (their
+ * column numbers in the segment).  col_ref_sources() reads those
+ * numbers back (at most REF_MAXSRC, distinct); col_decode_ref() decodes
+ * with the source columns in that order.  Both -1 on malformed bytes.
+ */
+size_t col_ref_plan(const struct colvec *v, const struct colvec *const *cand, size_t ncand, size_t *pick);
+int col_encode_ref(const struct colvec *v, const struct colvec *const *src, const uint32_t *idx,
+    size_t k, struct strbuf *out);
+int col_ref_sources(const unsigned char *p, size_t len, size_t n, uint32_t *idx, size_t *k);
+int col_decode_ref(const unsigned char *p, size_t len, int type, size_t n,
+    const struct colvec *const *src, size_t k, struct colvec *out);
 
 #endif

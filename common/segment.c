@@ -79,6 +79,8 @@ put_blocks(struct libdeflate_compressor *z, struct strbuf *out, const unsigned c
 /* One column's share of the work: encoded, compressed, with its stats. */
 struct coljob {
 	const struct colvec *v;
+	size_t nsrc;			/* ENC_REF: its source columns */
+	uint32_t src[REF_MAXSRC];
 	struct strbuf blocks;
 	uint64_t rawlen, nblocks;
 	int enc;
@@ -87,6 +89,7 @@ struct coljob {
 
 struct jobs {
 	struct coljob *job;
+	const struct segcol_in *cols;
 	size_t n;
 	atomic_size_t next;
 };
@@ -105,7 +108,15 @@ encode_columns(void *arg)
 		struct coljob *j = &jobs->job[i];
 
 		sb_reset(&raw);
-		j->enc = col_encode(j->v, &raw);
+		if (j->nsrc) {
+			const struct colvec *src[REF_MAXSRC];
+
+			for (size_t k = 0; k < j->nsrc; k++)
+				src[k] = jobs->cols[j->src[k]].v;
+			j->enc = col_encode_ref(j->v, src, j->src, j->nsrc, &raw);
+		} else {
+			j->enc = col_encode(j->v, &raw);
+		}
 		j->rawlen = raw.len;
 		j->nblocks = put_blocks(z, &j->blocks, (unsigned char *)raw.buf, raw.len);
 		colvec_stats(j->v, &j->st);
@@ -113,6 +124,34 @@ encode_columns(void *arg)
 	sb_free(&raw);
 	libdeflate_free_compressor(z);
 	return NULL;
+}
+
+/*
+ * Which columns repeat earlier ones of their type (ENC_REF), decided before the
+ * columns are encoded in parallel: a source is an earlier column that is
+ * not a reference itself, so a reader follows one step at most.
+ */
+static void
+plan_refs(const struct segcol_in *cols, size_t ncols, struct coljob *job)
+{
+	const struct colvec **cand = xreallocarray(NULL, ncols ? ncols : 1, sizeof *cand);
+	uint32_t *num = xreallocarray(NULL, ncols ? ncols : 1, sizeof *num);
+	size_t pick[REF_MAXSRC];
+
+	for (size_t j = 0; j < ncols; j++) {
+		size_t nc = 0;
+
+		for (size_t i = 0; i < j; i++)
+			if (cols[i].v->type == cols[j].v->type && job[i].nsrc == 0) {
+				cand[nc] = cols[i].v;
+				num[nc++] = (uint32_t)i;
+			}
+		job[j].nsrc = col_ref_plan(cols[j].v, cand, nc, pick);
+		for (size_t k = 0; k < job[j].nsrc; k++)
+			job[j].src[k] = num[pick[k]];
+	}
+	free(cand);
+	free(num);
 }
 
 static void
@@ -151,12 +190,13 @@ segment_write(const char *path, const char *table, uint64_t batch,
 	sb_put_varint(&foot, nrows);
 	sb_put_varint(&foot, ncols);
 
-	struct jobs jobs = { xcalloc(ncols ? ncols : 1, sizeof *jobs.job), ncols, 0 };
+	struct jobs jobs = { xcalloc(ncols ? ncols : 1, sizeof *jobs.job), cols, ncols, 0 };
 	pthread_t th[WRITER_THREADS];
 	int started = 0;
 
 	for (size_t i = 0; i < ncols; i++)
 		jobs.job[i].v = cols[i].v;
+	plan_refs(cols, ncols, jobs.job);
 	for (int t = 1; t < WRITER_THREADS && ncols > 1; t++)
 		if (pthread_create(&th[t], NULL, encode_columns, &jobs) == 0)
 			started++;
@@ -282,6 +322,17 @@ get_stats(struct cursor *c, int type, struct colstats *st)
 	return c->err ? -1 : 0;
 }
 
+/* Encodings a column of this type may have in a file of this version. */
+static int
+enc_allowed(uint32_t version, int type, int enc)
+{
+	if (version >= 2 && enc == ENC_REF)
+		return 1;
+	if (type == CT_STR)
+		return enc == ENC_DICT || enc == ENC_PLAIN || (version >= 2 && enc == ENC_HEX);
+	return enc == ENC_DELTA || (version >= 2 && enc == ENC_INT);
+}
+
 struct segment *
 segment_open(const char *path)
 {
@@ -327,8 +378,9 @@ segment_open(const char *path)
 		cdp_setdamage("%s: not a cdp segment file (bad magic)", path);
 		goto fail;
 	}
-	if (get_u32(head + 8) != SEG_VERSION) {
-		cdp_setdamage("%s: unsupported segment version %u", path, get_u32(head + 8));
+	s->version = get_u32(head + 8);
+	if (s->version != 1 && s->version != SEG_VERSION) {
+		cdp_setdamage("%s: unsupported segment version %u", path, s->version);
 		goto fail;
 	}
 	if (get_u32(head + 12) != 0) {
@@ -356,7 +408,7 @@ segment_open(const char *path)
 		goto fail;
 	}
 	c = (struct cursor){ foot, foot + foot_len, 0 };
-	if (cur_varint(&c) != SEG_VERSION)
+	if (cur_varint(&c) != s->version)
 		goto bad_footer;
 	p = cur_bytes(&c, &len);
 	s->table = xstrndup(p, len);
@@ -380,7 +432,8 @@ segment_open(const char *path)
 		col->disklen = cur_varint(&c);
 		col->rawlen = cur_varint(&c);
 		col->nblocks = cur_varint(&c);
-		if (get_stats(&c, col->type, &col->st) < 0 || c.err)
+		if (get_stats(&c, col->type, &col->st) < 0 || c.err ||
+		    !enc_allowed(s->version, col->type, col->enc))
 			goto bad_footer;
 		if (col->type < CT_INT || col->type > CT_STR || col->nnull > s->nrows ||
 		    col->off < HEADER_SIZE || col->off > foot_off ||
@@ -474,17 +527,62 @@ bad:
 	return cdp_setdamage("%s: damaged data in column '%s'", s->path, col->name);
 }
 
+/* An ENC_REF column: its sources (earlier columns, not references
+ * themselves) read first. */
+static int
+read_ref(struct segment *s, int idx, const struct strbuf *raw, struct colvec *out)
+{
+	uint32_t num[REF_MAXSRC];
+	struct colvec src[REF_MAXSRC];
+	const struct colvec *sp[REF_MAXSRC];
+	size_t k, got = 0;
+	int rc = -1;
+
+	if (col_ref_sources((unsigned char *)raw->buf, raw->len, (size_t)s->nrows, num, &k) < 0)
+		return cdp_setdamage("%s: malformed data in column '%s'", s->path, s->cols[idx].name);
+	for (; got < k; got++) {
+		const struct segcol *sc = &s->cols[num[got]];
+
+		if (num[got] >= (uint32_t)idx || sc->type != s->cols[idx].type || sc->enc == ENC_REF) {
+			cdp_setdamage("%s: malformed data in column '%s'", s->path, s->cols[idx].name);
+			goto out;
+		}
+		if (segment_read(s, (int)num[got], &src[got]) < 0)
+			goto out;
+		sp[got] = &src[got];
+	}
+	rc = col_decode_ref((unsigned char *)raw->buf, raw->len, s->cols[idx].type, (size_t)s->nrows, sp, k, out);
+	if (rc < 0)
+		cdp_setdamage("%s: malformed data in column '%s'", s->path, s->cols[idx].name);
+out:
+	while (got > 0)
+		colvec_free(&src[--got]);
+	return rc;
+}
+
 int
 segment_read(struct segment *s, int idx, struct colvec *out)
 {
 	struct strbuf raw = STRBUF_INIT;
 	const struct segcol *col = &s->cols[idx];
 
+	colvec_init(out, col->type);
 	if (segment_read_raw(s, idx, &raw) < 0) {
 		sb_free(&raw);
 		return -1;
 	}
-	if (col_decode((unsigned char *)raw.buf, raw.len, col->type, (size_t)s->nrows, out) < 0) {
+	/* the stream's own encoding byte is the footer's */
+	if (raw.len == 0 || (unsigned char)raw.buf[0] != col->enc) {
+		sb_free(&raw);
+		return cdp_setdamage("%s: malformed data in column '%s'", s->path, col->name);
+	}
+	if (col->enc == ENC_REF) {
+		int rc = read_ref(s, idx, &raw, out);
+
+		sb_free(&raw);
+		if (rc < 0)
+			return -1;
+	} else if (col_decode((unsigned char *)raw.buf, raw.len, col->type, (size_t)s->nrows, out) < 0) {
 		sb_free(&raw);
 		return cdp_setdamage("%s: malformed data in column '%s'", s->path, col->name);
 	}

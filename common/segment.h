@@ -3,7 +3,7 @@
  * (or part of one), stored column by column.
  *
  * Layout (all integers little-endian; details in man/cdp-store.5):
- *   header   "CDPSEG1\n", u32 version, u32 zero
+ *   header   "CDPSEG1\n", u32 version (1 or 2), u32 zero
  *   columns  each a run of blocks: u32 raw length, u32 compressed
  *            length, u32 CRC-32 of the compressed bytes, zlib bytes
  *   footer   schema, row count, per column offsets, sizes, min/max
@@ -19,7 +19,7 @@
 #include <stdint.h>
 #include "column.h"
 
-#define SEG_VERSION 1
+#define SEG_VERSION 2		/* written; 1 (ENC_DELTA, DICT, PLAIN only) still read */
 #define SEG_BLOCK_RAW (1u << 20)	/* raw bytes per zlib block, at most */
 #define SEG_MAX_ROWS (1u << 20)		/* rows per segment, at most */
 
@@ -41,6 +41,7 @@ struct segment {
 	char *path;
 	char *table;
 	uint64_t batch, nrows, size;
+	uint32_t version;	/* the header's: 1 or SEG_VERSION */
 	size_t ncols;
 	struct segcol *cols;
 	struct libdeflate_decompressor *inflater;	/* made on first read */

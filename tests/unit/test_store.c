@@ -115,7 +115,7 @@ test_codec_roundtrip(void)
 			colvec_push_str(&many, buf, strlen(buf));
 	}
 	enc = col_encode(&ints, &raw);
-	T_INTEQ(enc, ENC_DELTA, "codec: integers use delta encoding");
+	T_INTEQ(enc, ENC_INT, "codec: integers use the integer encoding");
 	T_CHECK(col_decode((unsigned char *)raw.buf, raw.len, CT_INT, 5000, &back) == 0 &&
 	    vec_equal(&ints, &back), "codec: integers with nulls round-trip");
 	colvec_free(&back);
