@@ -56,7 +56,7 @@ struct piece {
 	struct piece *next;
 	size_t seq;
 	char *buf;
-	size_t len;
+	size_t len, cap;
 	int last;			/* the input ends with it */
 	int stop;			/* nothing more is cut: read on with one reader */
 	int parsed;
@@ -83,6 +83,7 @@ struct pimport {
 	int stop;
 	struct piece *head, *tail;	/* read, not yet handed out */
 	struct piece *to_parse;		/* first piece no thread took */
+	struct piece *spare;		/* handed out, kept for reuse: no page faults */
 	size_t queued, maxqueued, seq;
 
 	/* The reading thread's bytes not yet cut into a piece. */
@@ -145,19 +146,48 @@ scan_json(struct pimport *p)
 	p->scan = p->len;
 }
 
-/* The bytes before the cut (or all, at the end) as a piece. */
+/* A spare piece, or a new one. */
+static struct piece *
+piece_get(struct pimport *p)
+{
+	struct piece *pc;
+
+	pthread_mutex_lock(&p->mu);
+	pc = p->spare;
+	if (pc)
+		p->spare = pc->next;
+	pthread_mutex_unlock(&p->mu);
+	if (!pc)
+		return xcalloc(1, sizeof *pc);
+	pc->next = NULL;
+	return pc;
+}
+
+/*
+ * The bytes before the cut (or all, at the end) as a piece; the reading
+ * goes on in the piece's old buffer when it has room.
+ */
 static struct piece *
 cut_piece(struct pimport *p, size_t n)
 {
-	struct piece *pc = xcalloc(1, sizeof *pc);
-	size_t rest = p->len - n;
+	struct piece *pc = piece_get(p);
+	size_t rest = p->len - n, want = PIECE + 2 * READ_SIZE;
+	char *old = pc->buf;
+	size_t oldcap = pc->cap;
 
 	pc->buf = p->buf;
+	pc->cap = p->cap;
 	pc->len = n;
-	p->cap = PIECE + 2 * READ_SIZE;
-	if (p->cap < rest + READ_SIZE)
-		p->cap = rest + READ_SIZE;
-	p->buf = xmalloc(p->cap);
+	if (want < rest + READ_SIZE)
+		want = rest + READ_SIZE;
+	if (old && oldcap >= want) {
+		p->buf = old;
+		p->cap = oldcap;
+	} else {
+		free(old);
+		p->buf = xmalloc(want);
+		p->cap = want;
+	}
 	memcpy(p->buf, pc->buf + n, rest);
 	p->len = p->scan = rest;
 	p->cut = 0;
@@ -180,7 +210,7 @@ read_piece(struct pimport *p)
 			return pc;
 		}
 		if (p->len >= MAX_PIECE) {
-			pc = p->cut ? cut_piece(p, p->cut) : xcalloc(1, sizeof *pc);
+			pc = p->cut ? cut_piece(p, p->cut) : piece_get(p);
 			pc->stop = !pc->len;
 			return pc;
 		}
@@ -191,7 +221,7 @@ read_piece(struct pimport *p)
 		n = input_read(p->in, p->buf + p->len, READ_SIZE);
 		if (n < 0) {
 			/* the one reader that reads on meets the error again */
-			pc = xcalloc(1, sizeof *pc);
+			pc = piece_get(p);
 			pc->stop = 1;
 			return pc;
 		}
@@ -245,8 +275,10 @@ text_add(struct piece *pc, const char *s, size_t n)
 {
 	size_t off = pc->text.len;
 
-	sb_add(&pc->text, s, n);
-	sb_addc(&pc->text, '\0');
+	sb_grow(&pc->text, n + 1);
+	memcpy(pc->text.buf + off, s, n);
+	pc->text.buf[off + n] = '\0';
+	pc->text.len = off + n + 1;
 	return off;
 }
 
@@ -362,6 +394,24 @@ worker_main(void *arg)
 	return NULL;
 }
 
+/* Keep a handed-out piece's buffers for the next (a huge one goes). */
+static void
+piece_recycle(struct pimport *p, struct piece *pc)
+{
+	if (pc->cap > 4 * PIECE) {
+		free(pc->buf);
+		pc->buf = NULL;
+		pc->cap = 0;
+	}
+	pc->len = pc->nrecs = pc->nfields = pc->text.len = 0;
+	pc->last = pc->stop = pc->parsed = pc->clean = 0;
+	pc->lines = 0;
+	pthread_mutex_lock(&p->mu);
+	pc->next = p->spare;
+	p->spare = pc;
+	pthread_mutex_unlock(&p->mu);
+}
+
 static void
 piece_free(struct piece *pc)
 {
@@ -438,7 +488,7 @@ next_piece(struct pimport *p)
 		p->queued--;
 		pthread_cond_signal(&p->space);
 		pthread_mutex_unlock(&p->mu);
-		piece_free(p->cur);
+		piece_recycle(p, p->cur);
 		p->cur = NULL;
 		if (last) {
 			stop_threads(p);
@@ -553,6 +603,12 @@ pimport_free(struct pimport *p)
 		struct piece *pc = p->head;
 
 		p->head = pc->next;
+		piece_free(pc);
+	}
+	while (p->spare) {
+		struct piece *pc = p->spare;
+
+		p->spare = pc->next;
 		piece_free(pc);
 	}
 	csvin_free(p->one_csv);
