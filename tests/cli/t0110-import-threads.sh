@@ -163,6 +163,25 @@ test_threads_from_environment_same() {
 	same_store one env
 }
 
+# Not UTF-8 deep in a file: fatal (another encoding) when no valid
+# UTF-8 came before it, a rejected row when some did; both decided in
+# input order across pieces, with the error naming the true line.
+test_csv_not_utf8_same() {
+	gen_csv people.csv
+	awk 'NR == 30001 { sub(/Person/, "Pers\351n") } { print }' people.csv > latin.csv
+	line=$(grep -a -n "$(printf 'Pers\351n')" latin.csv | cut -d: -f1)
+	for n in 1 4; do
+		expect_status 2 cdp-import -q --threads $n -s st$n latin.csv 2> err$n
+	done
+	cmp err1 err4
+	grep -q "latin.csv:$line: not UTF-8 (byte 0xe9); try --encoding windows-1252" err4
+	awk 'NR == 20001 { sub(/Person/, "Pers\303\251n") } { print }' latin.csv > mixed.csv
+	import_with 1 mixed.csv one
+	import_with 4 mixed.csv four
+	same_store one four
+	grep -q "^$line,\"invalid UTF-8\"" four/rejects.csv
+}
+
 test_threads_option_checked() {
 	gen_jsonl events.jsonl
 	expect_status 64 cdp-import --threads 0 events.jsonl
@@ -178,6 +197,7 @@ check "csv with a stray quote: 4 threads store and reject what 1 does" test_csv_
 check "jsonl with blank, CRLF and broken lines: 4 threads store what 1 does" \
     test_jsonl_same_on_1_and_4_threads
 check "gzip input: 4 threads store what 1 does" test_gzip_same_on_1_and_4_threads
+check "csv not UTF-8 past piece cuts: the same error, or the same reject" test_csv_not_utf8_same
 check "CDP_THREADS chooses the threads; the store is the same" test_threads_from_environment_same
 check "--threads wants a number from 1" test_threads_option_checked
 done_testing
