@@ -27,7 +27,7 @@ usage(void)
 	    "                  [--preset name | list] [--set column=value]...\n"
 	    "                  [--default-country cc] [--timezone tz]\n"
 	    "                  [--day-first | --month-first] [--decimal-comma]\n"
-	    "                  [--dedupe-key column] [--rejects file]\n"
+	    "                  [--dedupe-key column] [--rejects file] [--threads n]\n"
 	    "                  [--wait seconds | --no-wait] [file ...]\n"
 	    "       cdp-import --inspect [options] file ...\n");
 	exit(CDP_EXIT_USAGE);
@@ -65,6 +65,8 @@ help(void)
 	    "      --rejects FILE       write rejected rows here (default FILE.rejects.csv)\n"
 	    "  -S, --strict             any rejected row fails the whole batch\n"
 	    "  -f, --force              import a file even if it was imported before\n"
+	    "      --threads N          parse on N threads (default $CDP_THREADS, else one\n"
+	    "                           per processor); the result is the same for any N\n"
 	    "      --wait SECONDS       wait at most this long for the store lock\n"
 	    "      --no-wait            fail at once if another writer holds the lock\n"
 	    "  -q, --quiet              no summary line\n"
@@ -79,7 +81,7 @@ help(void)
 enum { OPT_SOURCE = 256, OPT_KIND, OPT_EVENT, OPT_FORMAT, OPT_DELIM, OPT_NOHEADER,
 	OPT_COLUMNS, OPT_MAP, OPT_MAPPING, OPT_COUNTRY, OPT_TZ, OPT_DAYFIRST, OPT_DEDUPE,
 	OPT_REJECTS, OPT_WAIT, OPT_NOWAIT, OPT_PRESET, OPT_SET, OPT_HELP, OPT_VERSION, OPT_ENCODING,
-	OPT_MONTHFIRST, OPT_DECCOMMA, OPT_INSPECT };
+	OPT_MONTHFIRST, OPT_DECCOMMA, OPT_INSPECT, OPT_THREADS };
 
 static const struct option longopts[] = {
 	{ "store", required_argument, NULL, 's' },
@@ -104,6 +106,7 @@ static const struct option longopts[] = {
 	{ "verbose", no_argument, NULL, 'v' },
 	{ "dedupe-key", required_argument, NULL, OPT_DEDUPE },
 	{ "rejects", required_argument, NULL, OPT_REJECTS },
+	{ "threads", required_argument, NULL, OPT_THREADS },
 	{ "strict", no_argument, NULL, 'S' },
 	{ "force", no_argument, NULL, 'f' },
 	{ "wait", required_argument, NULL, OPT_WAIT },
@@ -388,6 +391,16 @@ main(int argc, char *argv[])
 			free(o.rejects_path);
 			o.rejects_path = xstrdup(optarg);
 			break;
+		case OPT_THREADS: {
+			char *end;
+			long n = strtol(optarg, &end, 10);
+
+			if (*optarg < '0' || *optarg > '9' || *end || n < 1 || n > 256)
+				cdp_die(CDP_EXIT_USAGE, "--threads wants a number from 1 to 256, not '%s'",
+				    optarg);
+			o.threads = (int)n;
+			break;
+		}
 		case 'S':
 			o.strict = 1;
 			break;

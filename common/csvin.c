@@ -123,6 +123,7 @@ struct csvin {
 	char field_reason[64], record_reason[64];
 
 	char **names;
+	char **names_shared;	/* names belong to the proto of a part */
 	size_t ncols;
 	struct arena names_arena;
 
@@ -133,6 +134,11 @@ struct csvin {
 	struct strbuf rawin;		/* read, not yet converted */
 	uint64_t rawoff;		/* input offset of rawin's first byte */
 	size_t hdr_split[4];		/* header fields with each of cand_delims */
+
+	/* Reading one piece of an input (csvin_part_new): */
+	int defer_utf8;		/* not-UTF-8 rows rejected and flagged, never fatal */
+	int rec_flags;		/* CSVIN_SAW_UTF8, CSVIN_BAD_UTF8 of the last record */
+	int ragged;		/* the input ended inside a record */
 };
 
 /* The delimiters sniffed, in order of preference on a tie. */
@@ -274,7 +280,9 @@ not_utf8(struct csvin *r, unsigned long line, const char *p, size_t len)
 {
 	const unsigned char *b = (const unsigned char *)r->buf;
 
-	if (r->enc_given || r->seen_utf8)
+	if (r->defer_utf8)
+		r->rec_flags |= CSVIN_BAD_UTF8;
+	if (r->enc_given || r->seen_utf8 || r->defer_utf8)
 		return 0;
 	if (r->end >= 2 && ((b[0] == 0xff && b[1] == 0xfe) || (b[0] == 0xfe && b[1] == 0xff)) &&
 	    line == 1)
@@ -471,6 +479,7 @@ span_find(struct csvin *r, struct span *sp)
 		if (n == 0) {
 			if (r->start == r->end)
 				return SPAN_EOF;
+			r->ragged = 1;
 			sp->beg = r->start;
 			sp->len = r->end - r->start;
 			sp->next = r->end;
@@ -560,8 +569,10 @@ judge(struct csvin *r, size_t beg, size_t len, int multi, int open,
 	} else if (r->field_too_long) {
 		*reason = r->field_reason;
 	} else {
-		if (utf8 == 2)
+		if (utf8 == 2) {
 			r->seen_utf8 = 1;
+			r->rec_flags |= CSVIN_SAW_UTF8;
+		}
 		return REC_OK;
 	}
 	return REC_REJECT;
@@ -627,6 +638,7 @@ too_long(struct csvin *r, struct record *rec, const char **reason)
 		if ((n = fill(r)) < 0)
 			return -1;
 		if (n == 0) {
+			r->ragged = 1;
 			consume(r, 0, lines);
 			break;
 		}
@@ -706,6 +718,7 @@ csvin_next(struct csvin *r, struct record *rec, const char **reason)
 	int rc;
 
 	*reason = NULL;
+	r->rec_flags = 0;
 	rc = next_record(r, rec, reason);
 	if (rc == READ_FATAL || rc == READ_EOF)
 		return rc;
@@ -1012,6 +1025,91 @@ fail:
 	return NULL;
 }
 
+/*
+ * A reader of the records in a piece of the input that proto reads,
+ * which starts at a record boundary after proto's header: proto's
+ * delimiter, columns and line ends, line numbers going on from line.
+ * Proto must outlive it.  defer_utf8: see csvin_replay().
+ */
+struct csvin *
+csvin_part_new(const struct csvin *proto, struct input *in, unsigned long line, int defer_utf8)
+{
+	struct csvin *r = xcalloc(1, sizeof *r);
+
+	r->in = in;
+	r->max_field = proto->max_field;
+	r->max_record = proto->max_record;
+	r->enc_given = proto->enc_given;
+	/* a deferring part must not read it: the caller's replay writes it */
+	r->seen_utf8 = defer_utf8 ? 0 : proto->seen_utf8;
+	r->defer_utf8 = defer_utf8;
+	r->eol = proto->eol;
+	r->line = line;
+	r->phase = PHASE_DATA;
+	r->ncols = proto->ncols;
+	memcpy(r->hdr_split, proto->hdr_split, sizeof r->hdr_split);
+	memcpy(r->field_reason, proto->field_reason, sizeof r->field_reason);
+	memcpy(r->record_reason, proto->record_reason, sizeof r->record_reason);
+	csv_init(&r->parser, CSVIN_OPTS);
+	set_delimiter(r, proto->delim);
+	csv_set_realloc_func(&r->parser, xrealloc);
+	csv_set_blk_size(&r->parser, 64 * 1024);
+	r->names_shared = proto->names;
+	r->names = proto->names;
+	r->fields = xcalloc(r->ncols ? r->ncols : 1, sizeof *r->fields);
+	return r;
+}
+
+/*
+ * Whether the rest of proto's input can be cut into pieces at line ends
+ * outside quotes: no conversion, and '\n' known to end lines.  Then
+ * *p, *n: the bytes read past the header and not yet used.
+ */
+int
+csvin_rest(const struct csvin *r, const char **p, size_t *n)
+{
+	if (r->conv || r->eol != EOL_LF || r->phase != PHASE_DATA || r->in_quote ||
+	    r->scan != r->start)
+		return 0;
+	*p = r->buf + r->start;
+	*n = r->end - r->start;
+	return 1;
+}
+
+unsigned long
+csvin_line(const struct csvin *r)
+{
+	return r->line;
+}
+
+/* Whether the input ended exactly at a record's end (not inside one). */
+int
+csvin_clean_end(const struct csvin *r)
+{
+	return !r->ragged;
+}
+
+int
+csvin_flags(const struct csvin *r)
+{
+	return r->rec_flags;
+}
+
+/*
+ * What a piece's record with these flags does to proto, in input order:
+ * -1 (cdp_err() set) where reading the input whole would have stopped
+ * at its invalid UTF-8 as another encoding.
+ */
+int
+csvin_replay(struct csvin *proto, int flags, unsigned long line, const char *raw, size_t len)
+{
+	if ((flags & CSVIN_BAD_UTF8) && not_utf8(proto, line, raw, len) < 0)
+		return -1;
+	if (flags & CSVIN_SAW_UTF8)
+		proto->seen_utf8 = 1;
+	return 0;
+}
+
 const char *const *
 csvin_columns(const struct csvin *r, size_t *n)
 {
@@ -1035,7 +1133,8 @@ csvin_free(struct csvin *r)
 	free(r->offs);
 	free(r->lens);
 	free(r->fields);
-	free(r->names);
+	if (r->names != r->names_shared)
+		free(r->names);
 	arena_free(&r->names_arena);
 	free(r);
 }

@@ -47,4 +47,14 @@ unsigned char csvin_delimiter(const struct csvin *r);
 const char *const *csvin_columns(const struct csvin *r, size_t *n);
 void csvin_free(struct csvin *r);
 
+/* Reading an input in pieces, in parallel (see pimport.c). */
+enum { CSVIN_SAW_UTF8 = 1, CSVIN_BAD_UTF8 = 2 };
+struct csvin *csvin_part_new(const struct csvin *proto, struct input *in, unsigned long line,
+    int defer_utf8);
+int csvin_rest(const struct csvin *r, const char **p, size_t *n);
+unsigned long csvin_line(const struct csvin *r);
+int csvin_clean_end(const struct csvin *r);
+int csvin_flags(const struct csvin *r);
+int csvin_replay(struct csvin *proto, int flags, unsigned long line, const char *raw, size_t len);
+
 #endif

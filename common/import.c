@@ -28,6 +28,7 @@
 #include "infer.h"
 #include "jsonin.h"
 #include "lsm.h"
+#include "pimport.h"
 #include "suppress.h"
 
 #define NULL_OFF UINT32_MAX
@@ -1282,7 +1283,9 @@ import_run(struct store *st, struct input *in, const struct import_opts *o,
 	struct importer im = { 0 };
 	struct csvin *csv = NULL;
 	struct jsonin *json = NULL;
+	struct pimport *par = NULL;
 	int format, rc = IMPORT_FAILED;
+	int threads = o->threads > 0 ? o->threads : pimport_default_threads();
 	unsigned char sha[32];
 	char shahex[65];
 
@@ -1311,11 +1314,16 @@ import_run(struct store *st, struct input *in, const struct import_opts *o,
 		csv = csvin_new(in, &co);
 		if (!csv)
 			goto out;
+	} else if (threads > 1) {
+		par = pimport_new(in, NULL, threads);
 	} else {
 		json = jsonin_new(in, NULL);
 		if (!json)
 			goto out;
 	}
+	/* A CSV the header's reader cannot hand over to pieces reads on alone. */
+	if (csv && threads > 1)
+		par = pimport_new(in, csv, threads);
 	if (csv) {
 		size_t n;
 		const char *const *names = csvin_columns(csv, &n);
@@ -1342,7 +1350,8 @@ import_run(struct store *st, struct input *in, const struct import_opts *o,
 	for (;;) {
 		struct record rec;
 		const char *reason = NULL;
-		int r = csv ? csvin_next(csv, &rec, &reason) : jsonin_next(json, &rec, &reason);
+		int r = par ? pimport_next(par, &rec, &reason) :
+		    csv ? csvin_next(csv, &rec, &reason) : jsonin_next(json, &rec, &reason);
 
 		if (r == READ_EOF)
 			break;
@@ -1472,6 +1481,8 @@ import_run(struct store *st, struct input *in, const struct import_opts *o,
 		free(im.segfiles[i]);
 	im.nsegs = 0;
 out:
+	pimport_free(par);	/* no thread reads the input past here */
+	par = NULL;
 	if (flush_wait(&im) < 0 && rc == IMPORT_OK)
 		rc = IMPORT_FAILED;
 	if (rc != IMPORT_OK)

@@ -70,6 +70,7 @@ struct import_opts {
 	struct colrule *skips;		/* rows whose column holds one of the values */
 	size_t nrenames, nsets, nskips;
 	char *group;			/* consecutive rows sharing this column: one */
+	int threads;			/* parsing threads (--threads); 0: the default */
 };
 
 /* Set one option by its mapping-file key ("source", "delimiter", a role

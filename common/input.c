@@ -35,6 +35,12 @@ struct input {
 	z_stream z;
 	unsigned char *raw;	/* RAW_CHUNK bytes read but not yet used */
 	size_t raw_at, raw_len;
+	/* Bytes handed out before the rest (input_unread, input_open_mem):
+	 * counted and hashed once already, or never (a memory input). */
+	const unsigned char *back;
+	unsigned char *back_owned;
+	size_t back_at, back_len;
+	int no_sha;		/* a memory input: nothing to hash */
 };
 
 /* Fill in->raw when empty.  1 with bytes, 0 at end, -1 on error. */
@@ -196,6 +202,25 @@ data_read(struct input *in, unsigned char *buf, size_t n)
 	return (ssize_t)k;
 }
 
+/* Up to n bytes of in->back; 0 when it is used up. */
+static size_t
+back_read(struct input *in, void *buf, size_t n)
+{
+	size_t k = in->back_len - in->back_at;
+
+	if (k > n)
+		k = n;
+	memcpy(buf, in->back + in->back_at, k);
+	in->back_at += k;
+	if (in->back_at == in->back_len) {
+		free(in->back_owned);
+		in->back_owned = NULL;
+		in->back = NULL;
+		in->back_at = in->back_len = 0;
+	}
+	return k;
+}
+
 ssize_t
 input_read(struct input *in, void *buf, size_t n)
 {
@@ -204,11 +229,14 @@ input_read(struct input *in, void *buf, size_t n)
 
 	if (n == 0)
 		return 0;
+	if (in->back)
+		return (ssize_t)back_read(in, buf, n);
 	if (in->peeked >= 0) {
 		((unsigned char *)buf)[0] = (unsigned char)in->peeked;
 		in->peeked = -2;
 		off = 1;
-		sha256_update(&in->sha, 1, buf);
+		if (!in->no_sha)
+			sha256_update(&in->sha, 1, buf);
 		in->bytes++;
 		if (n == 1)
 			return 1;
@@ -220,7 +248,7 @@ input_read(struct input *in, void *buf, size_t n)
 	got = data_read(in, (unsigned char *)buf + off, n - off);
 	if (got < 0)
 		return -1;
-	if (got > 0) {
+	if (got > 0 && !in->no_sha) {
 		sha256_update(&in->sha, (size_t)got, (uint8_t *)buf + off);
 		in->bytes += (uint64_t)got;
 	}
@@ -242,6 +270,44 @@ input_peek(struct input *in)
 		return -1;
 	in->peeked = got == 1 ? c : -1;
 	return in->peeked;
+}
+
+/*
+ * A reader of the n bytes at p, named name, neither hashed nor counted;
+ * p must outlive it.  For parsing one piece of a larger input.
+ */
+struct input *
+input_open_mem(const char *name, const void *p, size_t n)
+{
+	struct input *in = xcalloc(1, sizeof *in);
+
+	in->fd = -1;
+	in->name = name;
+	in->peeked = -2;
+	in->raw_eof = 1;
+	in->no_sha = 1;
+	if (n) {
+		in->back = p;
+		in->back_len = n;
+	}
+	return in;
+}
+
+/*
+ * Give back n bytes already read (counted and hashed): the next reads
+ * return them, then what follows in the input.  Only with nothing given
+ * back still unread.
+ */
+void
+input_unread(struct input *in, const void *p, size_t n)
+{
+	if (!n)
+		return;
+	in->back_owned = xmalloc(n);
+	memcpy(in->back_owned, p, n);
+	in->back = in->back_owned;
+	in->back_at = 0;
+	in->back_len = n;
 }
 
 const char *
@@ -277,7 +343,9 @@ input_close(struct input *in)
 		return;
 	if (in->gzip)
 		inflateEnd(&in->z);
-	close(in->fd);
+	if (in->fd >= 0)
+		close(in->fd);
+	free(in->back_owned);
 	free(in->raw);
 	free(in->path);
 	free(in);

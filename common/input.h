@@ -25,6 +25,8 @@ const char *input_path(const struct input *in);
 uint64_t input_bytes(const struct input *in);
 /* SHA-256 of every byte read so far (after decompression). */
 void input_sha256(struct input *in, unsigned char out[32]);
+struct input *input_open_mem(const char *name, const void *p, size_t n);
+void input_unread(struct input *in, const void *p, size_t n);
 void input_close(struct input *in);
 
 #endif

@@ -13,8 +13,9 @@
 #
 # Environment: BENCH_PEERS=1 install missing peers (apt-get, npm);
 # BENCH_SEED (default 42); BENCH_OUT (default tests/bench/out);
-# BENCH_NOPEERS=1 skip the peers even where installed; BENCH_REC=0 and
-# BENCH_MATCH=0 leave out rec.sh and match.sh, which run after it.
+# BENCH_NOPEERS=1 skip the peers even where installed; BENCH_THREADS=N
+# cdp-import --threads N (default: cdp-import's own, one per processor);
+# BENCH_REC=0 and BENCH_MATCH=0 leave out rec.sh and match.sh, which run after it.
 #
 # A step whose program is not built yet is skipped, never fatal: the
 # bench keeps working while programs are being written.
@@ -159,6 +160,9 @@ import_opts() {
 	web_events.jsonl) echo "" ;;
 	esac
 }
+THREADS_OPT=
+[ -n "${BENCH_THREADS:-}" ] && THREADS_OPT="--threads $BENCH_THREADS"
+echo "bench: cdp-import ${THREADS_OPT:-with its default threads (CDP_THREADS=${CDP_THREADS:-unset}, $(nproc) processors)}"
 if have cdp-import; then
 	for f in $FILES; do
 		n=${f%%.*}
@@ -166,7 +170,7 @@ if have cdp-import; then
 		# shellcheck disable=SC2046
 		measure "import:$n" "cdp-import $f" cdp "$r" "$b" /dev/null \
 		    "$top/cdp-import" -q -s "$store" --default-country DE \
-		    --rejects "$work/$n.rejects.csv" $(import_opts "$f") "$data/$f"
+		    --rejects "$work/$n.rejects.csv" $THREADS_OPT $(import_opts "$f") "$data/$f"
 	done
 else
 	for f in $FILES; do skip "import:${f%%.*}" "cdp-import $f"; done
@@ -410,8 +414,8 @@ END {
 	}
 	printf "\n"
 	if (cdpimp > 0) {
-		printf "import, all files: cdp %.3f s", cdpimp
-		if (duckimp > 0) printf ", duckdb %.3f s (cdp %.2fx its time, target <= 0.5)", duckimp, cdpimp / duckimp
+		printf "import, all files: cdp %.3f s (%.1f MB/s)", cdpimp, input_bytes / 1e6 / cdpimp
+		if (duckimp > 0) printf ", duckdb %.3f s (%.1f MB/s; cdp %.2fx its time, target <= 0.5)", duckimp, input_bytes / 1e6 / duckimp, cdpimp / duckimp
 		if (sqliteimp > 0) printf ", sqlite3 %.3f s (cdp %.2fx its time)", sqliteimp, cdpimp / sqliteimp
 		printf ", cat %.3f s (cdp %.1fx)\n", cat["all"], cdpimp / cat["all"]
 	}
