@@ -36,6 +36,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -51,6 +53,7 @@
 #include "suppress.h"
 
 #define AUDIT_FILE "audit.log"
+#define REWRITE_THREADS 2	/* the machine this is made for has 2 cores */
 
 /* An identifier value, by type name; "type\0value" keys g->idset. */
 struct ident {
@@ -86,6 +89,8 @@ struct forget {
 	size_t nrq;
 	char **pii;			/* lower-cased values to scrub from text */
 	size_t npii;
+	struct rewrite *rw;		/* segments to write again, see run_rewrites */
+	size_t nrw;
 	char **oldfiles;		/* to wipe after the commit */
 	size_t nold;
 	struct strbuf key;
@@ -341,66 +346,122 @@ type_column(const struct forget *g, const char *type, char *buf, size_t size)
 	return buf;
 }
 
+static void filter_dict(const struct colvec *in, struct colvec *out);
+static void rewrites_free(struct forget *g);
+
 /*
- * Write a copy of s without the dropped rows as a new segment file of
- * the same table and batch.  The file is named by no manifest until the
- * commit; on failure nothing is left behind.
+ * out = in without the dropped rows.  Strings keep their codes and take
+ * only the dictionary entries a kept row uses: an erased value must not
+ * survive as an unused entry.  No string is hashed or copied twice.
+ */
+static void
+filter_col(const struct colvec *in, const uint8_t *drop, size_t keep, struct colvec *out)
+{
+	size_t j = 0;
+
+	colvec_init(out, in->type);
+	out->tfmt = in->tfmt;
+	out->n = out->cap = keep;
+	if (in->nnull)
+		out->nulls = xcalloc(keep / 8 + 1, 1);
+	if (in->type != CT_STR)
+		out->iv = xmalloc((keep ? keep : 1) * sizeof *out->iv);
+	else
+		out->codes = xmalloc((keep ? keep : 1) * sizeof *out->codes);
+	for (size_t r = 0; r < in->n; r++) {
+		if (drop[r])
+			continue;
+		if (colvec_isnull(in, r)) {
+			out->nulls[j >> 3] |= (uint8_t)(1u << (j & 7));
+			out->nnull++;
+		}
+		if (in->type == CT_STR)
+			out->codes[j] = in->codes[r];
+		else
+			out->iv[j] = in->iv[r];
+		j++;
+	}
+	if (in->type == CT_STR)
+		filter_dict(in, out);
+}
+
+/* The entries of in's dictionary that out's non-null rows use, renumbered. */
+static void
+filter_dict(const struct colvec *in, struct colvec *out)
+{
+	uint32_t *map = xmalloc((in->ndict ? in->ndict : 1) * sizeof *map);
+	size_t nd = 0, bytes = 0;
+
+	for (size_t d = 0; d < in->ndict; d++)
+		map[d] = UINT32_MAX;
+	for (size_t r = 0; r < out->n; r++)
+		if (!colvec_isnull(out, r))
+			map[out->codes[r]] = 0;
+	/* numbered in dictionary order, so the entries stay one blob */
+	for (size_t d = 0; d < in->ndict; d++) {
+		if (map[d] == UINT32_MAX)
+			continue;
+		map[d] = (uint32_t)nd++;
+		bytes += (size_t)(in->doff[d + 1] - in->doff[d]);
+	}
+	if (!nd)
+		bytes = 1;	/* all null: one empty entry keeps colvec_str() safe */
+	out->ddata = xmalloc(bytes);
+	out->doff = xmalloc((nd + 2) * sizeof *out->doff);
+	out->dcap = bytes;
+	out->docap = nd + 2;
+	out->doff[0] = 0;
+	for (size_t d = 0; d < in->ndict; d++) {
+		size_t len = (size_t)(in->doff[d + 1] - in->doff[d]);
+
+		if (map[d] == UINT32_MAX)
+			continue;
+		memcpy(out->ddata + out->dlen, in->ddata + in->doff[d], len);
+		out->dlen += len;
+		out->doff[map[d] + 1] = out->dlen;
+	}
+	if (!nd) {
+		out->ddata[0] = '\0';
+		out->dlen = 1;
+		out->doff[1] = 1;
+		nd = 1;
+	}
+	out->ndict = nd;
+	for (size_t r = 0; r < out->n; r++)
+		out->codes[r] = colvec_isnull(out, r) ? 0 : map[out->codes[r]];
+	free(map);
+}
+
+/*
+ * Write a copy of s without the dropped rows to path, as a segment of
+ * the same table and batch.  Touches nothing shared, so rewrites run on
+ * several threads; the file is named by no manifest until the commit,
+ * and on failure nothing is left behind.
  */
 static int
-filter_segment(struct forget *g, struct segment *s, const uint8_t *drop, struct change *c)
+filter_segment(struct segment *s, const uint8_t *drop, size_t keep, const char *path)
 {
-	struct colvec *in = xcalloc(s->ncols ? s->ncols : 1, sizeof *in);
 	struct colvec *out = xcalloc(s->ncols ? s->ncols : 1, sizeof *out);
 	struct segcol_in *cols = xcalloc(s->ncols ? s->ncols : 1, sizeof *cols);
-	size_t keep = 0;
 	uint64_t size;
-	char *path = NULL;
 	int r = -1;
 
-	for (size_t r2 = 0; r2 < s->nrows; r2++)
-		keep += !drop[r2];
 	for (size_t k = 0; k < s->ncols; k++) {
-		if (segment_read(s, (int)k, &in[k]) < 0)
-			goto out;
-		colvec_init(&out[k], in[k].type);
-		out[k].tfmt = in[k].tfmt;
-		for (size_t row = 0; row < s->nrows; row++) {
-			if (drop[row])
-				continue;
-			if (colvec_isnull(&in[k], row)) {
-				colvec_push_null(&out[k]);
-			} else if (in[k].type == CT_STR) {
-				size_t len;
-				const char *p = colvec_str(&in[k], row, &len);
+		struct colvec in;
 
-				colvec_push_str(&out[k], p, len);
-			} else {
-				colvec_push_int(&out[k], in[k].iv[row]);
-			}
-		}
-		colvec_free(&in[k]);
+		if (segment_read(s, (int)k, &in) < 0)
+			goto out;
+		filter_col(&in, drop, keep, &out[k]);
+		colvec_free(&in);
 		cols[k].name = s->cols[k].name;
 		cols[k].v = &out[k];
 	}
-	c->new_file = store_segment_name(g->st, &c->new_id);
-	c->rows = keep;
-	path = store_path(g->st, c->new_file);
-	if (segment_write(path, s->table, s->batch, cols, s->ncols, keep, &size) < 0) {
-		free(c->new_file);
-		c->new_file = NULL;
-		c->new_id = 0;
-		goto out;
-	}
-	r = 0;
+	r = segment_write(path, s->table, s->batch, cols, s->ncols, keep, &size);
 out:
-	for (size_t k = 0; k < s->ncols; k++) {
-		colvec_free(&in[k]);
+	for (size_t k = 0; k < s->ncols; k++)
 		colvec_free(&out[k]);
-	}
-	free(in);
 	free(out);
 	free(cols);
-	free(path);
 	return r;
 }
 
@@ -414,6 +475,114 @@ change_add(struct forget *g, uint64_t old_id)
 	memset(c, 0, sizeof *c);
 	c->old_id = old_id;
 	return c;
+}
+
+/* One segment to write again without its dropped rows, on a worker. */
+struct rewrite {
+	struct segment *s;
+	uint8_t *drop;
+	size_t keep;
+	char *path;
+	int failed;
+	char err[512];
+};
+
+struct rewrites {
+	struct rewrite *rw;
+	size_t *order;
+	size_t n;
+	atomic_size_t next;
+};
+
+/* Queue s (taken over, with drop) to be written as change c's new file.
+ * Names are given here, in order, so the result never depends on which
+ * thread finishes first. */
+static void
+queue_rewrite(struct forget *g, struct segment *s, uint8_t *drop, size_t keep, struct change *c)
+{
+	struct rewrite *w;
+
+	c->new_file = store_segment_name(g->st, &c->new_id);
+	c->rows = keep;
+	g->rw = xreallocarray(g->rw, g->nrw + 1, sizeof *g->rw);
+	w = &g->rw[g->nrw++];
+	memset(w, 0, sizeof *w);
+	w->s = s;
+	w->drop = drop;
+	w->keep = keep;
+	w->path = store_path(g->st, c->new_file);
+}
+
+static void *
+rewrite_worker(void *arg)
+{
+	struct rewrites *q = arg;
+	size_t i;
+
+	while ((i = atomic_fetch_add(&q->next, 1)) < q->n) {
+		struct rewrite *w = &q->rw[q->order[i]];
+
+		if (cdp_interrupted) {
+			w->failed = 1;
+			snprintf(w->err, sizeof w->err, "interrupted; nothing erased");
+		} else if (filter_segment(w->s, w->drop, w->keep, w->path) < 0) {
+			w->failed = 1;
+			snprintf(w->err, sizeof w->err, "%s", cdp_err());
+		}
+	}
+	return NULL;
+}
+
+/* Largest first, so the last segment to finish is a small one. */
+static int
+by_size(const void *a, const void *b, void *arg)
+{
+	const struct rewrite *rw = arg;
+	uint64_t x = rw[*(const size_t *)a].s->size, y = rw[*(const size_t *)b].s->size;
+
+	return x < y ? 1 : x > y ? -1 : 0;
+}
+
+/*
+ * Every queued rewrite, REWRITE_THREADS at a time (each segment_write
+ * compresses its columns on threads of its own).  The rewrites share
+ * nothing: each reads its own file and writes its own new one.
+ */
+static int
+run_rewrites(struct forget *g)
+{
+	struct rewrites q = { g->rw, xmalloc((g->nrw ? g->nrw : 1) * sizeof *q.order), g->nrw, 0 };
+	pthread_t th[REWRITE_THREADS];
+	int started = 0, rc = 0;
+
+	for (size_t i = 0; i < g->nrw; i++)
+		q.order[i] = i;
+	qsort_r(q.order, g->nrw, sizeof *q.order, by_size, g->rw);
+	for (int t = 1; t < REWRITE_THREADS && (size_t)t < g->nrw; t++)
+		if (pthread_create(&th[started], NULL, rewrite_worker, &q) == 0)
+			started++;
+	rewrite_worker(&q);
+	for (int t = 0; t < started; t++)
+		pthread_join(th[t], NULL);
+	for (size_t i = 0; i < g->nrw; i++)
+		if (g->rw[i].failed && rc == 0)
+			rc = cdp_seterr("%s", g->rw[i].err);
+	rewrites_free(g);
+	free(q.order);
+	return rc;
+}
+
+static void
+rewrites_free(struct forget *g)
+{
+	for (size_t i = 0; i < g->nrw; i++) {
+		segment_close(g->rw[i].s);
+		free(g->rw[i].drop);
+		free(g->rw[i].path);
+	}
+	free(g->rw);
+	g->rw = NULL;
+	g->nrw = 0;
 }
 
 static void
@@ -454,6 +623,41 @@ open_entry(struct store *st, const struct mentry *e)
 	if (s)
 		s->id = e->id;
 	return s;
+}
+
+/*
+ * Replace records segment *sp and its links *lsp by copies without the
+ * dropped rows, or by nothing when no row is left.  What is queued is
+ * taken over (set to NULL).
+ */
+static void
+queue_records(struct forget *g, struct segment **sp, struct segment **lsp, uint8_t **dropp,
+    size_t ndrop)
+{
+	struct segment *s = *sp;
+	size_t keep = (size_t)s->nrows - ndrop, ci = g->nch;
+	uint8_t *ldrop = NULL;
+
+	change_add(g, s->id);
+	if (keep && *lsp) {
+		ldrop = xmalloc(s->nrows ? s->nrows : 1);
+		memcpy(ldrop, *dropp, s->nrows ? s->nrows : 1);
+	}
+	if (keep) {
+		queue_rewrite(g, s, *dropp, keep, &g->ch[ci]);
+		*sp = NULL;
+		*dropp = NULL;
+	}
+	if (*lsp) {
+		uint64_t rec = g->ch[ci].new_id;
+		struct change *lc = change_add(g, (*lsp)->id);
+
+		lc->records = rec;
+		if (keep) {
+			queue_rewrite(g, *lsp, ldrop, keep, lc);
+			*lsp = NULL;
+		}
+	}
 }
 
 /* Records (and their links): one pass, each segment read once. */
@@ -529,21 +733,8 @@ forget_records(struct forget *g)
 				colvec_free(&v);
 			g->stats->rows += ndrop;
 			g->stats->segments += 1 + (ls != NULL);
-			if (!g->o->dry_run) {
-				struct change *c = change_add(g, s->id);
-
-				/* A segment left empty goes; with it, its links. */
-				if (ndrop < s->nrows && filter_segment(g, s, drop, c) < 0)
-					r = -1;
-				if (r >= 0 && ls) {
-					struct change *lc = change_add(g, ls->id);
-					uint64_t rec = g->ch[g->nch - 2].new_id;
-
-					lc->records = rec;
-					if (ndrop < s->nrows && filter_segment(g, ls, drop, lc) < 0)
-						r = -1;
-				}
-			}
+			if (!g->o->dry_run)
+				queue_records(g, &segs[i], &ls, &drop, ndrop);
 		}
 		free(drop);
 		segment_close(ls);
@@ -622,8 +813,11 @@ forget_tables(struct forget *g)
 			g->stats->segments++;
 			/* Written even when empty: entries such as a segment run's
 			 * members=ID keep naming a segment. */
-			if (!g->o->dry_run && filter_segment(g, s, drop, change_add(g, s->id)) < 0)
-				r = -1;
+			if (!g->o->dry_run) {
+				queue_rewrite(g, s, drop, s->nrows - ndrop, change_add(g, s->id));
+				s = NULL;
+				drop = NULL;
+			}
 		}
 		free(drop);
 		segment_close(s);
@@ -1808,6 +2002,7 @@ forget_free(struct forget *g, int unlink_new)
 		free(g->ch[k].new_file);
 	}
 	free(g->ch);
+	rewrites_free(g);
 	for (size_t i = 0; i < g->nold; i++)
 		free(g->oldfiles[i]);
 	free(g->oldfiles);
@@ -1876,7 +2071,7 @@ forget_run(struct store *st, struct forget_request *rq, size_t nrq, const struct
 		goto out;
 	if (resolve(&g, rq, nrq) < 0)
 		goto out;
-	if (forget_records(&g) < 0 || forget_tables(&g) < 0)
+	if (forget_records(&g) < 0 || forget_tables(&g) < 0 || run_rewrites(&g) < 0)
 		goto out;
 	pii_make(&g);
 	if (forget_rejects(&g) < 0)
