@@ -80,6 +80,8 @@ struct forget {
 	struct merge_config cfg;
 	int have_cfg;
 	struct u64set doomed;		/* live profile ids */
+	int64_t *dids;			/* ids resolving to a doomed one, sorted */
+	size_t ndids;
 	struct strmap idset;		/* "type\0value" -> index into ids */
 	struct ident *ids;
 	size_t nids;
@@ -660,6 +662,102 @@ queue_records(struct forget *g, struct segment **sp, struct segment **lsp, uint8
 	}
 }
 
+/* ---- skipping by column statistics --------------------------------------- */
+
+static int
+cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Every profile id a row may carry that resolves to a doomed profile:
+ * the live ids and every id merged into one, sorted for may_hold_profile.
+ */
+static void
+doomed_ids_make(struct forget *g)
+{
+	const struct u64set *d = &g->doomed;
+
+	for (size_t k = 0; k < d->cap; k++) {
+		if (!d->slots[k])
+			continue;
+		g->dids = xreallocarray(g->dids, g->ndids + 1, sizeof *g->dids);
+		g->dids[g->ndids++] = (int64_t)d->slots[k];
+	}
+	if (d->has_zero) {
+		g->dids = xreallocarray(g->dids, g->ndids + 1, sizeof *g->dids);
+		g->dids[g->ndids++] = 0;
+	}
+	for (size_t i = 0; i < g->mm.n; i++) {
+		if (!u64set_has(d, (uint64_t)mergemap_resolve(&g->mm, g->mm.old_ids[i])))
+			continue;
+		g->dids = xreallocarray(g->dids, g->ndids + 1, sizeof *g->dids);
+		g->dids[g->ndids++] = g->mm.old_ids[i];
+	}
+	if (g->ndids)
+		qsort(g->dids, g->ndids, sizeof *g->dids, cmp_i64);
+}
+
+/*
+ * 0 when the column's minimum and maximum (segment footer) show that no
+ * row of it names a doomed profile, so it need not be read; else 1.
+ */
+static int
+may_hold_profile(const struct forget *g, const struct segment *s, const char *name)
+{
+	int idx = segment_col_index(s, name);
+	const struct segcol *c;
+	size_t lo = 0, hi = g->ndids;
+
+	if (idx < 0)
+		return 0;
+	c = &s->cols[idx];
+	if (c->type != CT_INT)
+		return 1;
+	if (!c->st.has)
+		return 0;
+	while (lo < hi) {	/* the first doomed id >= the minimum */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (g->dids[mid] < c->st.imin)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < g->ndids && g->dids[lo] <= c->st.imax;
+}
+
+/*
+ * 0 when the column's minimum and maximum show that it holds none of the
+ * doomed identifier values (of type, or of any type when type is NULL).
+ */
+static int
+may_hold_ident(const struct forget *g, const struct segment *s, const char *name, const char *type)
+{
+	int idx = segment_col_index(s, name);
+	const struct colstats *st;
+
+	if (idx < 0)
+		return 0;
+	if (s->cols[idx].type != CT_STR)
+		return 1;
+	st = &s->cols[idx].st;
+	if (!st->has)
+		return 0;
+	for (size_t i = 0; i < g->nids; i++) {
+		const char *v = g->ids[i].value;
+
+		if (type && strcmp(g->ids[i].type, type) != 0)
+			continue;
+		if ((!st->smin || strcmp(v, st->smin) >= 0) && (!st->smax || strcmp(v, st->smax) <= 0))
+			return 1;
+	}
+	return 0;
+}
+
 /* Records (and their links): one pass, each segment read once. */
 static int
 forget_records(struct forget *g)
@@ -684,8 +782,10 @@ forget_records(struct forget *g)
 			goto out;
 		}
 		if (le) {
+			r = 0;
 			ls = open_entry(g->st, le);
-			if (!ls || (r = read_col(ls, "profile_id", &v)) < 0) {
+			if (!ls || (may_hold_profile(g, ls, "profile_id") &&
+			    (r = read_col(ls, "profile_id", &v)) < 0)) {
 				free(drop);
 				segment_close(ls);
 				goto out;
@@ -703,6 +803,8 @@ forget_records(struct forget *g)
 			char buf[64];
 			const char *col = type_column(g, id_types[t], buf, sizeof buf);
 
+			if (!may_hold_ident(g, s, col, id_types[t]))
+				continue;
 			if ((r = read_col(s, col, &v)) < 0) {
 				free(drop);
 				segment_close(ls);
@@ -784,14 +886,14 @@ forget_tables(struct forget *g)
 		for (int k = 0; idcols[k] && r >= 0; k++) {
 			struct colvec v;
 
-			if ((r = read_col(s, idcols[k], &v)) <= 0)
+			if (!may_hold_profile(g, s, idcols[k]) || (r = read_col(s, idcols[k], &v)) <= 0)
 				continue;
 			for (size_t row = 0; row < v.n; row++)
 				if (!drop[row] && is_doomed_id(g, &v, row))
 					drop[row] = 1, ndrop++;
 			colvec_free(&v);
 		}
-		if (r >= 0 && segment_col_index(s, "type") >= 0 && segment_col_index(s, "value") >= 0) {
+		if (r >= 0 && segment_col_index(s, "type") >= 0 && may_hold_ident(g, s, "value", NULL)) {
 			struct colvec tv, vv;
 
 			if (read_col(s, "type", &tv) < 0) {
@@ -837,6 +939,34 @@ struct want {
 	int prio;
 };
 
+/* Which profiles exist: the profiles table's ids (read only when a
+ * request may be a profile id). */
+static int
+load_profset(struct forget *g, struct u64set *profset)
+{
+	struct segment **segs;
+	size_t n;
+
+	if (store_segments(g->st, "profiles", &segs, &n) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++) {
+		struct colvec v;
+		int r = read_col(segs[i], "profile_id", &v);
+
+		if (r < 0) {
+			store_segments_free(segs, n);
+			return -1;
+		}
+		for (size_t row = 0; r > 0 && row < v.n; row++)
+			if (!colvec_isnull(&v, row))
+				u64set_add(profset, (uint64_t)v.iv[row]);
+		if (r > 0)
+			colvec_free(&v);
+	}
+	store_segments_free(segs, n);
+	return 0;
+}
+
 /*
  * Requests -> live profiles -> all their identifiers.  A request's
  * readings are looked up together; the best reading that names anyone
@@ -853,26 +983,7 @@ resolve(struct forget *g, struct forget_request *rq, size_t nrq)
 	struct u64set profset = { 0 };
 	struct segment **segs = NULL;
 	size_t n = 0;
-	int rc = -1;
-
-	/* Which profiles exist: the profiles table, live ids only. */
-	if (store_segments(g->st, "profiles", &segs, &n) < 0)
-		goto out;
-	for (size_t i = 0; i < n; i++) {
-		struct colvec v;
-		int r = read_col(segs[i], "profile_id", &v);
-
-		if (r < 0)
-			goto out;
-		for (size_t row = 0; r > 0 && row < v.n; row++)
-			if (!colvec_isnull(&v, row))
-				u64set_add(&profset, (uint64_t)v.iv[row]);
-		if (r > 0)
-			colvec_free(&v);
-	}
-	store_segments_free(segs, n);
-	segs = NULL;
-	n = 0;
+	int rc = -1, have_profset = 0;
 
 	for (size_t q = 0; q < nrq; q++) {
 		struct reading rd[6];
@@ -883,6 +994,11 @@ resolve(struct forget *g, struct forget_request *rq, size_t nrq)
 			if (!rd[k].type) {
 				int64_t live = mergemap_resolve(&g->mm, rd[k].profile);
 
+				if (!have_profset && load_profset(g, &profset) < 0) {
+					readings_free(rd);
+					goto out;
+				}
+				have_profset = 1;
 				if (u64set_has(&profset, (uint64_t)live)) {
 					best[q] = 0;
 					u64set_add(&hits[q], (uint64_t)live);
@@ -917,6 +1033,9 @@ resolve(struct forget *g, struct forget_request *rq, size_t nrq)
 			struct colvec tv, vv, pv;
 			int a, b, c;
 
+			/* the second pass wants the doomed profiles' rows only */
+			if (pass == 1 && !may_hold_profile(g, segs[i], "profile"))
+				continue;
 			a = read_col(segs[i], "type", &tv);
 			b = a > 0 ? read_col(segs[i], "value", &vv) : 0;
 			c = b > 0 ? read_col(segs[i], "profile", &pv) : 0;
@@ -990,6 +1109,7 @@ resolve(struct forget *g, struct forget_request *rq, size_t nrq)
 					if (h->slots[k])
 						u64set_add(&g->doomed, h->slots[k]);
 			}
+			doomed_ids_make(g);
 		}
 	}
 	rc = 0;
@@ -2016,6 +2136,7 @@ forget_free(struct forget *g, int unlink_new)
 	pii_free(g);
 	strmap_free(&g->idset);
 	u64set_free(&g->doomed);
+	free(g->dids);
 	mergemap_free(&g->mm);
 	if (g->have_cfg)
 		merge_config_free(&g->cfg);
