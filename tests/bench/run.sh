@@ -13,7 +13,8 @@
 #
 # Environment: BENCH_PEERS=1 install missing peers (apt-get, npm);
 # BENCH_SEED (default 42); BENCH_OUT (default tests/bench/out);
-# BENCH_NOPEERS=1 skip the peers even where installed.
+# BENCH_NOPEERS=1 skip the peers even where installed; BENCH_NIGHTLY=0
+# leaves out the nightly scenario (nightly.sh), BENCH_REC=0 cdp-recommend.
 #
 # A step whose program is not built yet is skipped, never fatal: the
 # bench keeps working while programs are being written.
@@ -427,6 +428,11 @@ END {
 if [ -s "$notes" ]; then
 	echo
 	sed 's/^/note: /' "$notes"
+fi
+# the nightly scenario: a day's batch on a store of SCALE people (nightly.sh)
+if [ "${BENCH_NIGHTLY:-1}" = 1 ]; then
+	echo
+	BENCH_OUT=$out BENCH_SEED=$seed sh "$here/nightly.sh" "$scale"
 fi
 # cdp-recommend: its own data with taste structure (rec.sh, recgen.c)
 if have cdp-recommend && [ "${BENCH_REC:-1}" = 1 ]; then
