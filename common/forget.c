@@ -53,7 +53,6 @@
 #include "suppress.h"
 
 #define AUDIT_FILE "audit.log"
-#define REWRITE_THREADS 2	/* the machine this is made for has 2 cores */
 
 /* An identifier value, by type name; "type\0value" keys g->idset. */
 struct ident {
@@ -435,26 +434,77 @@ filter_dict(const struct colvec *in, struct colvec *out)
 }
 
 /*
+ * The columns of one segment, read and filtered on two threads.  Each
+ * thread reads through a handle of its own (a handle's inflater is not
+ * shared); columns are taken in turn from one counter.
+ */
+struct colwork {
+	struct segment *s;
+	const uint8_t *drop;
+	size_t keep;
+	struct colvec *out;
+	atomic_size_t next;
+	atomic_int failed;
+	char err[512];		/* the first failure's message */
+};
+
+static void
+filter_cols(struct colwork *w, struct segment *s)
+{
+	size_t k;
+
+	while (!atomic_load(&w->failed) && (k = atomic_fetch_add(&w->next, 1)) < s->ncols) {
+		struct colvec in;
+
+		if (segment_read(s, (int)k, &in) < 0) {
+			if (!atomic_exchange(&w->failed, 1))
+				snprintf(w->err, sizeof w->err, "%s", cdp_err());
+			return;
+		}
+		filter_col(&in, w->drop, w->keep, &w->out[k]);
+		colvec_free(&in);
+	}
+}
+
+static void *
+filter_cols_thread(void *arg)
+{
+	struct colwork *w = arg;
+	struct segment *s = segment_open(w->s->path);
+
+	/* No second handle: the first thread does every column. */
+	if (s)
+		filter_cols(w, s);
+	segment_close(s);
+	return NULL;
+}
+
+/*
  * Write a copy of s without the dropped rows to path, as a segment of
- * the same table and batch.  Touches nothing shared, so rewrites run on
- * several threads; the file is named by no manifest until the commit,
- * and on failure nothing is left behind.
+ * the same table and batch.  The file is named by no manifest until the
+ * commit; on failure nothing is left behind.  One segment at a time, so
+ * memory stays that of the largest segment; both cores decode (here)
+ * and encode (segment_write) its columns.
  */
 static int
 filter_segment(struct segment *s, const uint8_t *drop, size_t keep, const char *path)
 {
 	struct colvec *out = xcalloc(s->ncols ? s->ncols : 1, sizeof *out);
 	struct segcol_in *cols = xcalloc(s->ncols ? s->ncols : 1, sizeof *cols);
+	struct colwork w = { s, drop, keep, out, 0, 0, "" };
+	pthread_t th;
+	int helper, r = -1;
 	uint64_t size;
-	int r = -1;
 
+	helper = s->ncols > 1 && pthread_create(&th, NULL, filter_cols_thread, &w) == 0;
+	filter_cols(&w, s);
+	if (helper)
+		pthread_join(th, NULL);
+	if (atomic_load(&w.failed)) {
+		cdp_seterr("%s", w.err);
+		goto out;
+	}
 	for (size_t k = 0; k < s->ncols; k++) {
-		struct colvec in;
-
-		if (segment_read(s, (int)k, &in) < 0)
-			goto out;
-		filter_col(&in, drop, keep, &out[k]);
-		colvec_free(&in);
 		cols[k].name = s->cols[k].name;
 		cols[k].v = &out[k];
 	}
@@ -485,20 +535,10 @@ struct rewrite {
 	uint8_t *drop;
 	size_t keep;
 	char *path;
-	int failed;
-	char err[512];
 };
 
-struct rewrites {
-	struct rewrite *rw;
-	size_t *order;
-	size_t n;
-	atomic_size_t next;
-};
-
-/* Queue s (taken over, with drop) to be written as change c's new file.
- * Names are given here, in order, so the result never depends on which
- * thread finishes first. */
+/* Queue s (taken over, with drop) to be written as change c's new file,
+ * once every table has been searched (run_rewrites). */
 static void
 queue_rewrite(struct forget *g, struct segment *s, uint8_t *drop, size_t keep, struct change *c)
 {
@@ -515,62 +555,21 @@ queue_rewrite(struct forget *g, struct segment *s, uint8_t *drop, size_t keep, s
 	w->path = store_path(g->st, c->new_file);
 }
 
-static void *
-rewrite_worker(void *arg)
-{
-	struct rewrites *q = arg;
-	size_t i;
-
-	while ((i = atomic_fetch_add(&q->next, 1)) < q->n) {
-		struct rewrite *w = &q->rw[q->order[i]];
-
-		if (cdp_interrupted) {
-			w->failed = 1;
-			snprintf(w->err, sizeof w->err, "interrupted; nothing erased");
-		} else if (filter_segment(w->s, w->drop, w->keep, w->path) < 0) {
-			w->failed = 1;
-			snprintf(w->err, sizeof w->err, "%s", cdp_err());
-		}
-	}
-	return NULL;
-}
-
-/* Largest first, so the last segment to finish is a small one. */
-static int
-by_size(const void *a, const void *b, void *arg)
-{
-	const struct rewrite *rw = arg;
-	uint64_t x = rw[*(const size_t *)a].s->size, y = rw[*(const size_t *)b].s->size;
-
-	return x < y ? 1 : x > y ? -1 : 0;
-}
-
-/*
- * Every queued rewrite, REWRITE_THREADS at a time (each segment_write
- * compresses its columns on threads of its own).  The rewrites share
- * nothing: each reads its own file and writes its own new one.
- */
+/* Every queued rewrite, in the order queued. */
 static int
 run_rewrites(struct forget *g)
 {
-	struct rewrites q = { g->rw, xmalloc((g->nrw ? g->nrw : 1) * sizeof *q.order), g->nrw, 0 };
-	pthread_t th[REWRITE_THREADS];
-	int started = 0, rc = 0;
+	int rc = 0;
 
-	for (size_t i = 0; i < g->nrw; i++)
-		q.order[i] = i;
-	qsort_r(q.order, g->nrw, sizeof *q.order, by_size, g->rw);
-	for (int t = 1; t < REWRITE_THREADS && (size_t)t < g->nrw; t++)
-		if (pthread_create(&th[started], NULL, rewrite_worker, &q) == 0)
-			started++;
-	rewrite_worker(&q);
-	for (int t = 0; t < started; t++)
-		pthread_join(th[t], NULL);
-	for (size_t i = 0; i < g->nrw; i++)
-		if (g->rw[i].failed && rc == 0)
-			rc = cdp_seterr("%s", g->rw[i].err);
+	for (size_t i = 0; i < g->nrw && rc == 0; i++) {
+		struct rewrite *w = &g->rw[i];
+
+		if (cdp_interrupted)
+			rc = cdp_seterr("interrupted; nothing erased");
+		else
+			rc = filter_segment(w->s, w->drop, w->keep, w->path);
+	}
 	rewrites_free(g);
-	free(q.order);
 	return rc;
 }
 
