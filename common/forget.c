@@ -36,6 +36,8 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <pthread.h>
+#include <stdatomic.h>
 #include <sys/random.h>
 #include <sys/stat.h>
 #include <time.h>
@@ -77,6 +79,8 @@ struct forget {
 	struct merge_config cfg;
 	int have_cfg;
 	struct u64set doomed;		/* live profile ids */
+	int64_t *dids;			/* ids resolving to a doomed one, sorted */
+	size_t ndids;
 	struct strmap idset;		/* "type\0value" -> index into ids */
 	struct ident *ids;
 	size_t nids;
@@ -86,6 +90,8 @@ struct forget {
 	size_t nrq;
 	char **pii;			/* lower-cased values to scrub from text */
 	size_t npii;
+	struct rewrite *rw;		/* segments to write again, see run_rewrites */
+	size_t nrw;
 	char **oldfiles;		/* to wipe after the commit */
 	size_t nold;
 	struct strbuf key;
@@ -341,66 +347,173 @@ type_column(const struct forget *g, const char *type, char *buf, size_t size)
 	return buf;
 }
 
+static void filter_dict(const struct colvec *in, struct colvec *out);
+static void rewrites_free(struct forget *g);
+
 /*
- * Write a copy of s without the dropped rows as a new segment file of
+ * out = in without the dropped rows.  Strings keep their codes and take
+ * only the dictionary entries a kept row uses: an erased value must not
+ * survive as an unused entry.  No string is hashed or copied twice.
+ */
+static void
+filter_col(const struct colvec *in, const uint8_t *drop, size_t keep, struct colvec *out)
+{
+	size_t j = 0;
+
+	colvec_init(out, in->type);
+	out->tfmt = in->tfmt;
+	out->n = out->cap = keep;
+	if (in->nnull)
+		out->nulls = xcalloc(keep / 8 + 1, 1);
+	if (in->type != CT_STR)
+		out->iv = xmalloc((keep ? keep : 1) * sizeof *out->iv);
+	else
+		out->codes = xmalloc((keep ? keep : 1) * sizeof *out->codes);
+	for (size_t r = 0; r < in->n; r++) {
+		if (drop[r])
+			continue;
+		if (colvec_isnull(in, r)) {
+			out->nulls[j >> 3] |= (uint8_t)(1u << (j & 7));
+			out->nnull++;
+		}
+		if (in->type == CT_STR)
+			out->codes[j] = in->codes[r];
+		else
+			out->iv[j] = in->iv[r];
+		j++;
+	}
+	if (in->type == CT_STR)
+		filter_dict(in, out);
+}
+
+/* The entries of in's dictionary that out's non-null rows use, renumbered. */
+static void
+filter_dict(const struct colvec *in, struct colvec *out)
+{
+	uint32_t *map = xmalloc((in->ndict ? in->ndict : 1) * sizeof *map);
+	size_t nd = 0, bytes = 0;
+
+	for (size_t d = 0; d < in->ndict; d++)
+		map[d] = UINT32_MAX;
+	for (size_t r = 0; r < out->n; r++)
+		if (!colvec_isnull(out, r))
+			map[out->codes[r]] = 0;
+	/* numbered in dictionary order, so the entries stay one blob */
+	for (size_t d = 0; d < in->ndict; d++) {
+		if (map[d] == UINT32_MAX)
+			continue;
+		map[d] = (uint32_t)nd++;
+		bytes += (size_t)(in->doff[d + 1] - in->doff[d]);
+	}
+	if (!nd)
+		bytes = 1;	/* all null: one empty entry keeps colvec_str() safe */
+	out->ddata = xmalloc(bytes);
+	out->doff = xmalloc((nd + 2) * sizeof *out->doff);
+	out->dcap = bytes;
+	out->docap = nd + 2;
+	out->doff[0] = 0;
+	for (size_t d = 0; d < in->ndict; d++) {
+		size_t len = (size_t)(in->doff[d + 1] - in->doff[d]);
+
+		if (map[d] == UINT32_MAX)
+			continue;
+		memcpy(out->ddata + out->dlen, in->ddata + in->doff[d], len);
+		out->dlen += len;
+		out->doff[map[d] + 1] = out->dlen;
+	}
+	if (!nd) {
+		out->ddata[0] = '\0';
+		out->dlen = 1;
+		out->doff[1] = 1;
+		nd = 1;
+	}
+	out->ndict = nd;
+	for (size_t r = 0; r < out->n; r++)
+		out->codes[r] = colvec_isnull(out, r) ? 0 : map[out->codes[r]];
+	free(map);
+}
+
+/*
+ * The columns of one segment, read and filtered on two threads.  Each
+ * thread reads through a handle of its own (a handle's inflater is not
+ * shared); columns are taken in turn from one counter.
+ */
+struct colwork {
+	struct segment *s;
+	const uint8_t *drop;
+	size_t keep;
+	struct colvec *out;
+	atomic_size_t next;
+	atomic_int failed;
+	char err[512];		/* the first failure's message */
+};
+
+static void
+filter_cols(struct colwork *w, struct segment *s)
+{
+	size_t k;
+
+	while (!atomic_load(&w->failed) && (k = atomic_fetch_add(&w->next, 1)) < s->ncols) {
+		struct colvec in;
+
+		if (segment_read(s, (int)k, &in) < 0) {
+			if (!atomic_exchange(&w->failed, 1))
+				snprintf(w->err, sizeof w->err, "%s", cdp_err());
+			return;
+		}
+		filter_col(&in, w->drop, w->keep, &w->out[k]);
+		colvec_free(&in);
+	}
+}
+
+static void *
+filter_cols_thread(void *arg)
+{
+	struct colwork *w = arg;
+	struct segment *s = segment_open(w->s->path);
+
+	/* No second handle: the first thread does every column. */
+	if (s)
+		filter_cols(w, s);
+	segment_close(s);
+	return NULL;
+}
+
+/*
+ * Write a copy of s without the dropped rows to path, as a segment of
  * the same table and batch.  The file is named by no manifest until the
- * commit; on failure nothing is left behind.
+ * commit; on failure nothing is left behind.  One segment at a time, so
+ * memory stays that of the largest segment; both cores decode (here)
+ * and encode (segment_write) its columns.
  */
 static int
-filter_segment(struct forget *g, struct segment *s, const uint8_t *drop, struct change *c)
+filter_segment(struct segment *s, const uint8_t *drop, size_t keep, const char *path)
 {
-	struct colvec *in = xcalloc(s->ncols ? s->ncols : 1, sizeof *in);
 	struct colvec *out = xcalloc(s->ncols ? s->ncols : 1, sizeof *out);
 	struct segcol_in *cols = xcalloc(s->ncols ? s->ncols : 1, sizeof *cols);
-	size_t keep = 0;
+	struct colwork w = { s, drop, keep, out, 0, 0, "" };
+	pthread_t th;
+	int helper, r = -1;
 	uint64_t size;
-	char *path = NULL;
-	int r = -1;
 
-	for (size_t r2 = 0; r2 < s->nrows; r2++)
-		keep += !drop[r2];
+	helper = s->ncols > 1 && pthread_create(&th, NULL, filter_cols_thread, &w) == 0;
+	filter_cols(&w, s);
+	if (helper)
+		pthread_join(th, NULL);
+	if (atomic_load(&w.failed)) {
+		cdp_seterr("%s", w.err);
+		goto out;
+	}
 	for (size_t k = 0; k < s->ncols; k++) {
-		if (segment_read(s, (int)k, &in[k]) < 0)
-			goto out;
-		colvec_init(&out[k], in[k].type);
-		out[k].tfmt = in[k].tfmt;
-		for (size_t row = 0; row < s->nrows; row++) {
-			if (drop[row])
-				continue;
-			if (colvec_isnull(&in[k], row)) {
-				colvec_push_null(&out[k]);
-			} else if (in[k].type == CT_STR) {
-				size_t len;
-				const char *p = colvec_str(&in[k], row, &len);
-
-				colvec_push_str(&out[k], p, len);
-			} else {
-				colvec_push_int(&out[k], in[k].iv[row]);
-			}
-		}
-		colvec_free(&in[k]);
 		cols[k].name = s->cols[k].name;
 		cols[k].v = &out[k];
 	}
-	c->new_file = store_segment_name(g->st, &c->new_id);
-	c->rows = keep;
-	path = store_path(g->st, c->new_file);
-	if (segment_write(path, s->table, s->batch, cols, s->ncols, keep, &size) < 0) {
-		free(c->new_file);
-		c->new_file = NULL;
-		c->new_id = 0;
-		goto out;
-	}
-	r = 0;
+	r = segment_write(path, s->table, s->batch, cols, s->ncols, keep, &size);
 out:
-	for (size_t k = 0; k < s->ncols; k++) {
-		colvec_free(&in[k]);
+	for (size_t k = 0; k < s->ncols; k++)
 		colvec_free(&out[k]);
-	}
-	free(in);
 	free(out);
 	free(cols);
-	free(path);
 	return r;
 }
 
@@ -414,6 +527,63 @@ change_add(struct forget *g, uint64_t old_id)
 	memset(c, 0, sizeof *c);
 	c->old_id = old_id;
 	return c;
+}
+
+/* One segment to write again without its dropped rows, on a worker. */
+struct rewrite {
+	struct segment *s;
+	uint8_t *drop;
+	size_t keep;
+	char *path;
+};
+
+/* Queue s (taken over, with drop) to be written as change c's new file,
+ * once every table has been searched (run_rewrites). */
+static void
+queue_rewrite(struct forget *g, struct segment *s, uint8_t *drop, size_t keep, struct change *c)
+{
+	struct rewrite *w;
+
+	c->new_file = store_segment_name(g->st, &c->new_id);
+	c->rows = keep;
+	g->rw = xreallocarray(g->rw, g->nrw + 1, sizeof *g->rw);
+	w = &g->rw[g->nrw++];
+	memset(w, 0, sizeof *w);
+	w->s = s;
+	w->drop = drop;
+	w->keep = keep;
+	w->path = store_path(g->st, c->new_file);
+}
+
+/* Every queued rewrite, in the order queued. */
+static int
+run_rewrites(struct forget *g)
+{
+	int rc = 0;
+
+	for (size_t i = 0; i < g->nrw && rc == 0; i++) {
+		struct rewrite *w = &g->rw[i];
+
+		if (cdp_interrupted)
+			rc = cdp_seterr("interrupted; nothing erased");
+		else
+			rc = filter_segment(w->s, w->drop, w->keep, w->path);
+	}
+	rewrites_free(g);
+	return rc;
+}
+
+static void
+rewrites_free(struct forget *g)
+{
+	for (size_t i = 0; i < g->nrw; i++) {
+		segment_close(g->rw[i].s);
+		free(g->rw[i].drop);
+		free(g->rw[i].path);
+	}
+	free(g->rw);
+	g->rw = NULL;
+	g->nrw = 0;
 }
 
 static void
@@ -456,6 +626,137 @@ open_entry(struct store *st, const struct mentry *e)
 	return s;
 }
 
+/*
+ * Replace records segment *sp and its links *lsp by copies without the
+ * dropped rows, or by nothing when no row is left.  What is queued is
+ * taken over (set to NULL).
+ */
+static void
+queue_records(struct forget *g, struct segment **sp, struct segment **lsp, uint8_t **dropp,
+    size_t ndrop)
+{
+	struct segment *s = *sp;
+	size_t keep = (size_t)s->nrows - ndrop, ci = g->nch;
+	uint8_t *ldrop = NULL;
+
+	change_add(g, s->id);
+	if (keep && *lsp) {
+		ldrop = xmalloc(s->nrows ? s->nrows : 1);
+		memcpy(ldrop, *dropp, s->nrows ? s->nrows : 1);
+	}
+	if (keep) {
+		queue_rewrite(g, s, *dropp, keep, &g->ch[ci]);
+		*sp = NULL;
+		*dropp = NULL;
+	}
+	if (*lsp) {
+		uint64_t rec = g->ch[ci].new_id;
+		struct change *lc = change_add(g, (*lsp)->id);
+
+		lc->records = rec;
+		if (keep) {
+			queue_rewrite(g, *lsp, ldrop, keep, lc);
+			*lsp = NULL;
+		}
+	}
+}
+
+/* ---- skipping by column statistics --------------------------------------- */
+
+static int
+cmp_i64(const void *a, const void *b)
+{
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
+
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Every profile id a row may carry that resolves to a doomed profile:
+ * the live ids and every id merged into one, sorted for may_hold_profile.
+ */
+static void
+doomed_ids_make(struct forget *g)
+{
+	const struct u64set *d = &g->doomed;
+
+	for (size_t k = 0; k < d->cap; k++) {
+		if (!d->slots[k])
+			continue;
+		g->dids = xreallocarray(g->dids, g->ndids + 1, sizeof *g->dids);
+		g->dids[g->ndids++] = (int64_t)d->slots[k];
+	}
+	if (d->has_zero) {
+		g->dids = xreallocarray(g->dids, g->ndids + 1, sizeof *g->dids);
+		g->dids[g->ndids++] = 0;
+	}
+	for (size_t i = 0; i < g->mm.n; i++) {
+		if (!u64set_has(d, (uint64_t)mergemap_resolve(&g->mm, g->mm.old_ids[i])))
+			continue;
+		g->dids = xreallocarray(g->dids, g->ndids + 1, sizeof *g->dids);
+		g->dids[g->ndids++] = g->mm.old_ids[i];
+	}
+	if (g->ndids)
+		qsort(g->dids, g->ndids, sizeof *g->dids, cmp_i64);
+}
+
+/*
+ * 0 when the column's minimum and maximum (segment footer) show that no
+ * row of it names a doomed profile, so it need not be read; else 1.
+ */
+static int
+may_hold_profile(const struct forget *g, const struct segment *s, const char *name)
+{
+	int idx = segment_col_index(s, name);
+	const struct segcol *c;
+	size_t lo = 0, hi = g->ndids;
+
+	if (idx < 0)
+		return 0;
+	c = &s->cols[idx];
+	if (c->type != CT_INT)
+		return 1;
+	if (!c->st.has)
+		return 0;
+	while (lo < hi) {	/* the first doomed id >= the minimum */
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (g->dids[mid] < c->st.imin)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return lo < g->ndids && g->dids[lo] <= c->st.imax;
+}
+
+/*
+ * 0 when the column's minimum and maximum show that it holds none of the
+ * doomed identifier values (of type, or of any type when type is NULL).
+ */
+static int
+may_hold_ident(const struct forget *g, const struct segment *s, const char *name, const char *type)
+{
+	int idx = segment_col_index(s, name);
+	const struct colstats *st;
+
+	if (idx < 0)
+		return 0;
+	if (s->cols[idx].type != CT_STR)
+		return 1;
+	st = &s->cols[idx].st;
+	if (!st->has)
+		return 0;
+	for (size_t i = 0; i < g->nids; i++) {
+		const char *v = g->ids[i].value;
+
+		if (type && strcmp(g->ids[i].type, type) != 0)
+			continue;
+		if ((!st->smin || strcmp(v, st->smin) >= 0) && (!st->smax || strcmp(v, st->smax) <= 0))
+			return 1;
+	}
+	return 0;
+}
+
 /* Records (and their links): one pass, each segment read once. */
 static int
 forget_records(struct forget *g)
@@ -480,8 +781,10 @@ forget_records(struct forget *g)
 			goto out;
 		}
 		if (le) {
+			r = 0;
 			ls = open_entry(g->st, le);
-			if (!ls || (r = read_col(ls, "profile_id", &v)) < 0) {
+			if (!ls || (may_hold_profile(g, ls, "profile_id") &&
+			    (r = read_col(ls, "profile_id", &v)) < 0)) {
 				free(drop);
 				segment_close(ls);
 				goto out;
@@ -499,6 +802,8 @@ forget_records(struct forget *g)
 			char buf[64];
 			const char *col = type_column(g, id_types[t], buf, sizeof buf);
 
+			if (!may_hold_ident(g, s, col, id_types[t]))
+				continue;
 			if ((r = read_col(s, col, &v)) < 0) {
 				free(drop);
 				segment_close(ls);
@@ -529,21 +834,8 @@ forget_records(struct forget *g)
 				colvec_free(&v);
 			g->stats->rows += ndrop;
 			g->stats->segments += 1 + (ls != NULL);
-			if (!g->o->dry_run) {
-				struct change *c = change_add(g, s->id);
-
-				/* A segment left empty goes; with it, its links. */
-				if (ndrop < s->nrows && filter_segment(g, s, drop, c) < 0)
-					r = -1;
-				if (r >= 0 && ls) {
-					struct change *lc = change_add(g, ls->id);
-					uint64_t rec = g->ch[g->nch - 2].new_id;
-
-					lc->records = rec;
-					if (ndrop < s->nrows && filter_segment(g, ls, drop, lc) < 0)
-						r = -1;
-				}
-			}
+			if (!g->o->dry_run)
+				queue_records(g, &segs[i], &ls, &drop, ndrop);
 		}
 		free(drop);
 		segment_close(ls);
@@ -593,14 +885,14 @@ forget_tables(struct forget *g)
 		for (int k = 0; idcols[k] && r >= 0; k++) {
 			struct colvec v;
 
-			if ((r = read_col(s, idcols[k], &v)) <= 0)
+			if (!may_hold_profile(g, s, idcols[k]) || (r = read_col(s, idcols[k], &v)) <= 0)
 				continue;
 			for (size_t row = 0; row < v.n; row++)
 				if (!drop[row] && is_doomed_id(g, &v, row))
 					drop[row] = 1, ndrop++;
 			colvec_free(&v);
 		}
-		if (r >= 0 && segment_col_index(s, "type") >= 0 && segment_col_index(s, "value") >= 0) {
+		if (r >= 0 && segment_col_index(s, "type") >= 0 && may_hold_ident(g, s, "value", NULL)) {
 			struct colvec tv, vv;
 
 			if (read_col(s, "type", &tv) < 0) {
@@ -622,8 +914,11 @@ forget_tables(struct forget *g)
 			g->stats->segments++;
 			/* Written even when empty: entries such as a segment run's
 			 * members=ID keep naming a segment. */
-			if (!g->o->dry_run && filter_segment(g, s, drop, change_add(g, s->id)) < 0)
-				r = -1;
+			if (!g->o->dry_run) {
+				queue_rewrite(g, s, drop, s->nrows - ndrop, change_add(g, s->id));
+				s = NULL;
+				drop = NULL;
+			}
 		}
 		free(drop);
 		segment_close(s);
@@ -643,6 +938,22 @@ struct want {
 	int prio;
 };
 
+/* Which profiles exist: the profiles table's ids (read only when a
+ * request may be a profile id). */
+static int
+load_profset(struct forget *g, struct u64set *profset)
+{
+	struct profiles pt;
+
+	/* the profiles table's live rows (profiles.h): superseded ones are gone */
+	if (profiles_open(g->st, &pt) < 0)
+		return -1;
+	for (size_t k = 0; k < pt.nlive; k++)
+		u64set_add(profset, (uint64_t)pt.order[k].id);
+	profiles_close(&pt);
+	return 0;
+}
+
 /*
  * Requests -> live profiles -> all their identifiers.  A request's
  * readings are looked up together; the best reading that names anyone
@@ -659,18 +970,7 @@ resolve(struct forget *g, struct forget_request *rq, size_t nrq)
 	struct u64set profset = { 0 };
 	struct segment **segs = NULL;
 	size_t n = 0;
-	int rc = -1;
-
-	/* Which profiles exist: the profiles table's live rows (profiles.h). */
-	{
-		struct profiles pt;
-
-		if (profiles_open(g->st, &pt) < 0)
-			goto out;
-		for (size_t k = 0; k < pt.nlive; k++)
-			u64set_add(&profset, (uint64_t)pt.order[k].id);
-		profiles_close(&pt);
-	}
+	int rc = -1, have_profset = 0;
 
 	for (size_t q = 0; q < nrq; q++) {
 		struct reading rd[6];
@@ -681,6 +981,11 @@ resolve(struct forget *g, struct forget_request *rq, size_t nrq)
 			if (!rd[k].type) {
 				int64_t live = mergemap_resolve(&g->mm, rd[k].profile);
 
+				if (!have_profset && load_profset(g, &profset) < 0) {
+					readings_free(rd);
+					goto out;
+				}
+				have_profset = 1;
 				if (u64set_has(&profset, (uint64_t)live)) {
 					best[q] = 0;
 					u64set_add(&hits[q], (uint64_t)live);
@@ -715,6 +1020,9 @@ resolve(struct forget *g, struct forget_request *rq, size_t nrq)
 			struct colvec tv, vv, pv;
 			int a, b, c;
 
+			/* the second pass wants the doomed profiles' rows only */
+			if (pass == 1 && !may_hold_profile(g, segs[i], "profile"))
+				continue;
 			a = read_col(segs[i], "type", &tv);
 			b = a > 0 ? read_col(segs[i], "value", &vv) : 0;
 			c = b > 0 ? read_col(segs[i], "profile", &pv) : 0;
@@ -788,6 +1096,7 @@ resolve(struct forget *g, struct forget_request *rq, size_t nrq)
 					if (h->slots[k])
 						u64set_add(&g->doomed, h->slots[k]);
 			}
+			doomed_ids_make(g);
 		}
 	}
 	rc = 0;
@@ -1800,6 +2109,7 @@ forget_free(struct forget *g, int unlink_new)
 		free(g->ch[k].new_file);
 	}
 	free(g->ch);
+	rewrites_free(g);
 	for (size_t i = 0; i < g->nold; i++)
 		free(g->oldfiles[i]);
 	free(g->oldfiles);
@@ -1813,6 +2123,7 @@ forget_free(struct forget *g, int unlink_new)
 	pii_free(g);
 	strmap_free(&g->idset);
 	u64set_free(&g->doomed);
+	free(g->dids);
 	mergemap_free(&g->mm);
 	if (g->have_cfg)
 		merge_config_free(&g->cfg);
@@ -1868,7 +2179,7 @@ forget_run(struct store *st, struct forget_request *rq, size_t nrq, const struct
 		goto out;
 	if (resolve(&g, rq, nrq) < 0)
 		goto out;
-	if (forget_records(&g) < 0 || forget_tables(&g) < 0)
+	if (forget_records(&g) < 0 || forget_tables(&g) < 0 || run_rewrites(&g) < 0)
 		goto out;
 	pii_make(&g);
 	if (forget_rejects(&g) < 0)

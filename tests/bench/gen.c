@@ -27,6 +27,16 @@
  *   those, and the precision/recall step counts them apart.
  * - "now" is 2025-07-01T00:00:00Z; all times lie in 2024-01-01 .. now.
  *
+ * gen -n PEOPLE -s SEED -d DAY -o DIR writes instead the batch of day
+ * DAY after "now" (day 1: 2025-07-01), for the nightly benchmark: the
+ * same files, about 0.1% of the history's rows, all timed within that
+ * day: PEOPLE/2000 new people (numbers after everyone before them), and
+ * PEOPLE/2000 existing people, drawn by seed and day, who order at the
+ * shop and the till and browse.  An existing person keeps identifiers
+ * and devices (so merge joins the new rows to their profile) but draws
+ * this day's activity from a stream of its own.  Order, receipt and
+ * message numbers of a day lie above those of the history.
+ *
  * Speed matters (>= 1M rows/s): one 1 MiB buffer per file written with
  * fwrite, numbers formatted by hand, no printf in the hot path.
  */
@@ -418,6 +428,8 @@ struct person {
 static uint64_t seed, npeople;
 static uint64_t next_order = 1, next_receipt = 1, next_extra_cid;
 static uint64_t next_msg;
+/* The time span rows are drawn from: the history, or one day (-d). */
+static int64_t t_lo = T_START, t_hi = T_NOW;
 
 /* The family flag of pair (2k, 2k+1): both persons compute the same. */
 static int
@@ -582,7 +594,7 @@ crm_row(struct person *p, uint64_t cid, int typo, int placeholder)
 {
 	uint64_t *r = &p->rs;
 	struct out *o = &crm;
-	int64_t upd = p->created + (int64_t)rnd(r, (uint64_t)(T_NOW - p->created));
+	int64_t upd = p->created + (int64_t)rnd(r, (uint64_t)(t_hi - p->created));
 
 	p_cid(o, cid);
 	pc(o, ',');
@@ -669,7 +681,7 @@ gen_newsletter(struct person *p)
 		if (!chance(r, 30))
 			ps(o, p->fn->show);
 		pc(o, ';');
-		p_space(o, T_START + (int64_t)rnd(r, T_NOW - T_START));
+		p_space(o, t_lo + (int64_t)rnd(r, (uint64_t)(t_hi - t_lo)));
 		pc(o, ';');
 		ps(o, v < 80 ? "subscribed" : v < 92 ? "unsubscribed" : "cleaned");
 		endrec(o, p->pid);
@@ -858,7 +870,7 @@ gen_browse(struct person *p, int *seen)
 	int nview = 1 + (int)rnd(r, 3);
 
 	session_start(&e, p, (int)rnd(r, (uint64_t)p->ndev),
-	    T_START + (int64_t)rnd(r, T_NOW - T_START - 3600), seen);
+	    t_lo + (int64_t)rnd(r, (uint64_t)(t_hi - t_lo - 3600)), seen);
 	for (int k = 0; k < nview; k++) {
 		pr = &products[rnd(r, NPROD)];
 		ev_product(&e, "Product Viewed", pr);
@@ -885,7 +897,7 @@ gen_shop(struct person *p, int *seen)
 		n += (int)rnd(r, 6);	/* a few heavy buyers */
 	for (int k = 0; k < n; k++) {
 		uint64_t id = next_order++;
-		int64_t t = T_START + (int64_t)rnd(r, T_NOW - T_START - 3600);
+		int64_t t = t_lo + (int64_t)rnd(r, (uint64_t)(t_hi - t_lo - 3600));
 		const struct product *pr = &products[rnd(r, NPROD)];
 		int items = 1 + (int)rnd(r, 4);
 		uint64_t cents = pr->cents * (uint64_t)items;
@@ -947,7 +959,7 @@ gen_till(struct person *p)
 	else
 		n = chance(r, 300);	/* paid without the card */
 	for (int k = 0; k < n; k++) {
-		int64_t t = T_START + (int64_t)rnd(r, T_NOW - T_START - 3600);
+		int64_t t = t_lo + (int64_t)rnd(r, (uint64_t)(t_hi - t_lo - 3600));
 		int s = (int)rnd(r, 3);
 		const struct product *pr = &products[rnd(r, NPROD)];
 
@@ -978,6 +990,48 @@ gen_web(struct person *p, int *seen)
 
 	for (int k = 0; k < n; k++)
 		gen_browse(p, seen);
+}
+
+/* --- a day's batch (-d) -------------------------------------------- */
+
+static void
+gen_day(uint64_t day)
+{
+	uint64_t base = npeople, n = npeople / 2000 ? npeople / 2000 : 1;
+
+	t_lo = T_NOW + (int64_t)(day - 1) * 86400;
+	t_hi = t_lo + 86400;
+	next_order = 900000000ULL + day * 100000;
+	next_receipt = 10000000ULL + day * 100000;
+	next_extra_cid = 9500000ULL + day * 1000;
+	next_msg = day << 40;
+	/* existing people: their devices and ids, a new day's activity */
+	for (uint64_t k = 0; k < n; k++) {
+		struct person p;
+		int seen[5] = { 0 };
+		uint64_t i = mix(seed ^ 0xda1ULL, day << 32 | k) % base;
+
+		make_person(&p, i);
+		p.rs = mix(seed ^ 0xda2ULL ^ day << 32, i + 1);
+		gen_shop(&p, seen);
+		gen_till(&p);
+		gen_web(&p, seen);
+	}
+	/* new people, numbered after all people of earlier days */
+	npeople = base + day * n;
+	for (uint64_t k = 0; k < n; k++) {
+		struct person p;
+		int seen[5] = { 0 };
+
+		make_person(&p, base + (day - 1) * n + k);
+		p.created = t_lo + (int64_t)rnd(&p.rs, 86400);
+		gen_crm(&p);
+		gen_newsletter(&p);
+		gen_shop(&p, seen);
+		gen_till(&p);
+		gen_web(&p, seen);
+	}
+	npeople = base;
 }
 
 /* --- main ------------------------------------------------------------ */
@@ -1014,7 +1068,7 @@ oclose(struct out *o)
 static void
 usage(void)
 {
-	fprintf(stderr, "usage: gen -n PEOPLE [-s SEED] -o DIR\n");
+	fprintf(stderr, "usage: gen -n PEOPLE [-s SEED] [-d DAY] -o DIR\n");
 	exit(64);
 }
 
@@ -1023,11 +1077,17 @@ main(int argc, char **argv)
 {
 	const char *dir = NULL;
 	struct out tr;
+	uint64_t day = 0;
 	int c;
 
 	seed = 1;
-	while ((c = getopt(argc, argv, "n:s:o:")) != -1) {
+	while ((c = getopt(argc, argv, "n:s:d:o:")) != -1) {
 		switch (c) {
+		case 'd':
+			day = strtoull(optarg, NULL, 10);
+			if (day == 0 || day > 10000)
+				usage();
+			break;
 		case 'n':
 			npeople = strtoull(optarg, NULL, 10);
 			break;
@@ -1061,7 +1121,7 @@ main(int argc, char **argv)
 	    "receipt_no;date;loyalty_id;amount;store\n");
 	oopen(&web, dir, "web_events.jsonl", "web_events", NULL);
 
-	for (uint64_t i = 0; i < npeople; i++) {
+	for (uint64_t i = 0; i < npeople && !day; i++) {
 		struct person p;
 		int seen[5] = { 0 };
 
@@ -1072,6 +1132,8 @@ main(int argc, char **argv)
 		gen_till(&p);
 		gen_web(&p, seen);
 	}
+	if (day)
+		gen_day(day);
 	oclose(&crm);
 	oclose(&news);
 	oclose(&shop);

@@ -15,7 +15,8 @@
 # BENCH_SEED (default 42); BENCH_OUT (default tests/bench/out);
 # BENCH_NOPEERS=1 skip the peers even where installed; BENCH_THREADS=N
 # cdp-import --threads N (default: cdp-import's own, one per processor);
-# BENCH_REC=0 and BENCH_MATCH=0 leave out rec.sh and match.sh, which run after it.
+# BENCH_NIGHTLY=0, BENCH_REC=0 and BENCH_MATCH=0 leave out nightly.sh,
+# rec.sh and match.sh, which run after it.
 #
 # A step whose program is not built yet is skipped, never fatal: the
 # bench keeps working while programs are being written.
@@ -432,6 +433,11 @@ END {
 if [ -s "$notes" ]; then
 	echo
 	sed 's/^/note: /' "$notes"
+fi
+# the nightly scenario: a day's batch on a store of SCALE people (nightly.sh)
+if [ "${BENCH_NIGHTLY:-1}" = 1 ]; then
+	echo
+	BENCH_OUT=$out BENCH_SEED=$seed sh "$here/nightly.sh" "$scale"
 fi
 # cdp-recommend: its own data with taste structure (rec.sh, recgen.c)
 if have cdp-recommend && [ "${BENCH_REC:-1}" = 1 ]; then
