@@ -484,10 +484,6 @@ jsonin_new(struct input *in, const struct jsonin_opts *opts)
 	    JSONIN_MAX_DEPTH;
 	if (r->max_depth > (1 << 20))
 		r->max_depth = 1 << 20;
-	if (opts) {
-		r->lineno = opts->line;
-		r->bom_checked = opts->no_bom;
-	}
 	if (r->max_record > SIZE_MAX / 8)
 		r->max_record = SIZE_MAX / 8;
 	/* Ample for real data: values fit the line, names repeat prefixes. */
@@ -500,6 +496,13 @@ jsonin_new(struct input *in, const struct jsonin_opts *opts)
 	sb_grow(&r->data, 4096);
 	handle_new(r);
 	return r;
+}
+
+void
+jsonin_start_at(struct jsonin *r, unsigned long line, int no_bom)
+{
+	r->lineno = line;
+	r->bom_checked = no_bom;
 }
 
 unsigned long

@@ -15,8 +15,6 @@
 struct jsonin_opts {
 	size_t max_record;	/* longest line accepted (bytes) */
 	int max_depth;		/* deepest nesting accepted */
-	unsigned long line;	/* lines before the input's first (a piece of a file) */
-	int no_bom;		/* not the file's start: a byte order mark is data */
 };
 
 #define JSONIN_MAX_RECORD (4u << 20)
@@ -27,7 +25,12 @@ struct jsonin;
 struct jsonin *jsonin_new(struct input *in, const struct jsonin_opts *opts);
 int jsonin_next(struct jsonin *r, struct record *rec, const char **reason);
 void jsonin_free(struct jsonin *r);
-/* Lines read so far, counting opts->line. */
+/*
+ * Before the first read: the input is a piece of a file, after `line`
+ * lines; past the file's start (no_bom) a byte order mark is data.
+ */
+void jsonin_start_at(struct jsonin *r, unsigned long line, int no_bom);
+/* Lines read so far, counting those before the start. */
 unsigned long jsonin_line(const struct jsonin *r);
 
 #endif

@@ -338,13 +338,14 @@ static void
 parse_piece(struct pimport *p, struct piece *pc)
 {
 	struct input *in = input_open_mem(p->name, pc->buf, pc->len);
-	struct jsonin_opts jo = { 0, 0, 0, pc->seq > 0 };
 	struct csvin *c = p->csv ? csvin_part_new(p->csv, in, 0, 1) : NULL;
-	struct jsonin *j = p->csv ? NULL : jsonin_new(in, &jo);
+	struct jsonin *j = p->csv ? NULL : jsonin_new(in, NULL);
 	struct record rec;
 	const char *reason;
 	int rc;
 
+	if (j)
+		jsonin_start_at(j, 0, pc->seq > 0);
 	pc->clean = 1;
 	for (;;) {
 		rc = c ? csvin_next(c, &rec, &reason) : jsonin_next(j, &rec, &reason);
@@ -464,9 +465,8 @@ read_on_alone(struct pimport *p)
 	if (p->csv) {
 		p->one_csv = csvin_part_new(p->csv, p->in, p->lines, 0);
 	} else {
-		struct jsonin_opts jo = { 0, 0, p->lines, p->pieces_done > 0 };
-
-		p->one_json = jsonin_new(p->in, &jo);
+		p->one_json = jsonin_new(p->in, NULL);
+		jsonin_start_at(p->one_json, p->lines, p->pieces_done > 0);
 	}
 }
 
@@ -577,7 +577,8 @@ pimport_new(struct input *in, struct csvin *csv, int threads)
 	if (p->cap < nrest + READ_SIZE)
 		p->cap = nrest + READ_SIZE;
 	p->buf = xmalloc(p->cap);
-	memcpy(p->buf, rest, nrest);
+	if (nrest)
+		memcpy(p->buf, rest, nrest);
 	p->len = nrest;
 	pthread_mutex_init(&p->mu, NULL);
 	pthread_cond_init(&p->space, NULL);
