@@ -217,6 +217,7 @@ fs_vec fs_compare(const struct fs_model *model, const struct fs_rec *a, const st
 struct fs_tf;
 struct fs_tf *fs_tf_new(void);
 void fs_tf_free(struct fs_tf *tf);
+struct fs_tf *fs_tf_copy(const struct fs_tf *tf);
 void fs_tf_add(struct fs_tf *tf, const struct fs_model *model, const struct fs_rec *r);
 /* How many records added had value hash h in comparison comp, and how many had any. */
 uint32_t fs_tf_count(const struct fs_tf *tf, int comp, uint32_t h);

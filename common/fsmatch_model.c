@@ -269,6 +269,26 @@ fs_tf_free(struct fs_tf *tf)
 	free(tf);
 }
 
+struct fs_tf *
+fs_tf_copy(const struct fs_tf *tf)
+{
+	struct fs_tf *c = fs_tf_new();
+
+	for (int i = 0; i < FS_MAX_COMP; i++) {
+		const struct tf_table *t = &tf->t[i];
+
+		c->total[i] = tf->total[i];
+		if (!t->cap)
+			continue;
+		c->t[i] = *t;
+		c->t[i].key = xmalloc(t->cap * sizeof *t->key);
+		c->t[i].count = xmalloc(t->cap * sizeof *t->count);
+		memcpy(c->t[i].key, t->key, t->cap * sizeof *t->key);
+		memcpy(c->t[i].count, t->count, t->cap * sizeof *t->count);
+	}
+	return c;
+}
+
 static size_t
 tf_slot(const struct tf_table *t, uint32_t h)
 {

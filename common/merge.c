@@ -1509,6 +1509,36 @@ i64_cmp(const void *a, const void *b)
 	return x < y ? -1 : x > y;
 }
 
+static size_t
+sort_unique(int64_t *v, size_t n)
+{
+	size_t k = 0;
+
+	qsort(v, n, sizeof *v, i64_cmp);
+	for (size_t i = 0; i < n; i++)
+		if (k == 0 || v[i] != v[k - 1])
+			v[k++] = v[i];
+	return k;
+}
+
+/* The sorted profile ids *pids and the probabilistic stage's candidates. */
+static int
+with_candidates(struct engine *g, const uint64_t *todo, size_t ntodo, int64_t **pids, size_t *npids)
+{
+	int64_t *cand;
+	size_t ncand;
+
+	if (match_partial_candidates(g, todo, ntodo, *pids, *npids, &cand, &ncand) < 0)
+		return -1;
+	if (ncand) {
+		*pids = xreallocarray(*pids, *npids + ncand, sizeof **pids);
+		memcpy(*pids + *npids, cand, ncand * sizeof *cand);
+		*npids = sort_unique(*pids, *npids + ncand);
+	}
+	free(cand);
+	return 0;
+}
+
 /*
  * Partial load: the identifier keys of the records segments todo, looked
  * up in idindex; the profiles they name, with their identifiers.
@@ -1567,13 +1597,9 @@ state_load_partial(struct engine *g, const uint64_t *todo, size_t ntodo)
 		for (size_t i = 0; i < nkeys; i++)
 			if (pids[i])
 				pids[npids++] = pids[i];
-		qsort(pids, npids, sizeof *pids, i64_cmp);
-		size_t k = 0;
-
-		for (size_t i = 0; i < npids; i++)
-			if (k == 0 || pids[i] != pids[k - 1])
-				pids[k++] = pids[i];
-		if (load_profiles(g, pids, k, 1) < 0)
+		npids = sort_unique(pids, npids);
+		if (with_candidates(g, todo, ntodo, &pids, &npids) < 0 ||
+		    load_profiles(g, pids, npids, 1) < 0)
 			err = 1;
 	}
 	g->nloaded = g->np;
@@ -1787,9 +1813,7 @@ merge_run(struct store *st, const struct merge_config *c, const struct merge_opt
 	double start = now_seconds();
 	int need_full = 0, rc;
 
-	/* probabilistic matching compares against every profile: it loads them all */
-	int partial = c->match->mode != MATCH_PROBABILISTIC &&
-	    want_partial(st, store_find(st, "merge", 1), o);
+	int partial = want_partial(st, store_find(st, "merge", 1), o);
 
 	rc = merge_once(st, c, o, stats, partial, &need_full);
 	if (rc < 0 && need_full)

@@ -151,6 +151,9 @@ int match_begin(struct engine *g);
 int match_segment(struct engine *g, struct segment *s, const struct mentry *batch, const int64_t *links);
 int match_end(struct engine *g, struct output *out);
 void match_free(struct engine *g);
+/* merge_match_cand.c: a partial run, before loading */
+int match_partial_candidates(struct engine *g, const uint64_t *todo, size_t ntodo,
+    const int64_t *have, size_t nhave, int64_t **cand, size_t *ncand);
 /* merge_match_explain.c */
 int match_explain(struct store *st, const struct merge_config *c, const struct mergemap *mm,
     int64_t pid, FILE *out);

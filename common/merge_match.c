@@ -367,7 +367,8 @@ match_segment(struct engine *g, struct segment *s, const struct mentry *batch, c
 		for (size_t i = 0; i < nnew; i++)
 			*member_new(ms) = newm[i];
 		free(newm);
-		ms->tf = fs_tf_new();
+		/* a partial run: the profiles not loaded count as in a full run */
+		ms->tf = ms->tf_base ? fs_tf_copy(ms->tf_base) : fs_tf_new();
 		for (size_t i = 0; i < ms->nm; i++)
 			fs_tf_add(ms->tf, &mc->model, &ms->m[i].r);
 		clusters_build(g, ms);
@@ -421,10 +422,12 @@ match_begin(struct engine *g)
 
 	if (g->c->match->mode != MATCH_PROBABILISTIC)
 		return 0;
-	ms = g->match = xcalloc(1, sizeof *ms);
+	if (!g->match)
+		g->match = xcalloc(1, sizeof *ms);
+	ms = g->match;
 	ms->np_before = g->np;
 	idmap_update(g, ms);
-	return decisions_begin(g, ms);
+	return ms->dec_ready ? 0 : decisions_begin(g, ms);
 }
 
 int
@@ -455,6 +458,7 @@ match_free(struct engine *g)
 	free(ms->slotid);
 	if (ms->tf)
 		fs_tf_free(ms->tf);
+	fs_tf_free(ms->tf_base);
 	mlog_free(ms);
 	decisions_free(ms);
 	free(ms);

@@ -64,6 +64,8 @@ struct mstate {
 	int64_t *slotid;
 	size_t nslot, mapped;
 	struct fs_tf *tf;
+	struct fs_tf *tf_base;		/* a partial run: the profiles not loaded */
+	int dec_ready;			/* decisions_begin done (a partial run) */
 	struct mlink *ln;
 	size_t nln, capln;
 	struct mrev *rv;

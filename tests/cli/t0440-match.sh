@@ -235,11 +235,57 @@ test_crm_duplicates_and_sparse_records() {
 	test "$(cdp-merge -v --rebuild 2>&1 | sed -n 's/.* \([0-9]*\) refused.*/\1/p')" -gt 0
 }
 
+# crowd N [FROM]: N people who share nothing but a city (person i: a
+# first name of twelve, a made-up surname, a birth date, postcode and
+# e-mail address of their own); crowd 1 17 is person 17 alone.
+crowd() {
+	awk -v n="$1" -v from="${2:-1}" 'BEGIN {
+		split("Anna Ben Clara David Emma Felix Greta Hugo Ida Jonas Karla Lukas", fn, " ")
+		for (i = from; i < from + n; i++)
+			printf "%s,Ko%c%c%cski,19%02d-%02d-%02d,%05d,Weg %d,Berlin,p%d@example.org\n",
+			    fn[i % 12 + 1], 97 + i % 26, 97 + int(i / 26) % 26, 97 + int(i / 676) % 26,
+			    40 + i % 50, i % 12 + 1, i % 28 + 1, 10000 + i, i, i
+	}'
+}
+
+# After a big store a small batch loads and rewrites only the profiles
+# it can meet (by identifier or through a block), and links as --rebuild
+# does: a typo duplicate of person 17 without an e-mail address joins by
+# weight, person 5 by e-mail, a newcomer gets a profile.
+test_small_batch_is_incremental() {
+	{ echo "$HDR"; crowd 400; } > big.csv
+	cdp-import -q big.csv
+	cdp-merge -q
+	test "$(profiles | wc -l)" -eq 400
+	{
+		echo "$HDR"
+		crowd 1 17 | sed 's/,Ko\([a-z]\)/,Ko\1\1/; s/,[^,]*$/,/'
+		crowd 1 5 | sed 's/^[A-Za-z]*,[A-Za-z]*,[^,]*,[^,]*,[^,]*,/Zoe,Nowak,2001-02-03,99999,Ring 1,/'
+		echo 'Xaver,Quandt,1955-05-05,31067,Altmarkt 1,Dresden,xq@example.org'
+	} > small.csv
+	cdp-import -q small.csv
+	before=$(grep -c 'table=profiles' "$CDP_STORE/MANIFEST")
+	cdp-merge -q
+	test "$(grep -c 'table=profiles' "$CDP_STORE/MANIFEST")" -gt "$before"
+	rows=$(grep 'table=profiles' "$CDP_STORE/MANIFEST" | tail -n +"$((before + 1))" |
+	    sed 's/.* rows=\([0-9]*\).*/\1/' | awk '{ n += $1 } END { print n }')
+	test "$rows" -le 8
+	test "$(profiles | wc -l)" -eq 401
+	p17=$(profile_of p17@example.org)
+	test "$(profiles | jq -r --arg p "$p17" 'select(.profile_id == ($p | tonumber)) | .records')" -eq 2
+	test "$(cdp-store dump --table merges --format csv | grep -c ',probabilistic$')" -eq 1
+	profiles > inc.txt
+	cdp-merge -q --rebuild
+	profiles > reb.txt
+	diff inc.txt reb.txt
+}
+
 check "match: duplicates without a shared identifier link, twins do not" test_duplicates_link_twins_do_not
 check "match: --explain shows each link's weight and contributions" test_explain_shows_weights
 check "match: review decisions are kept and respected, also by --rebuild" test_decisions_round_trip
 check "match: a bad decisions file is refused with its line" test_bad_decisions_are_refused
 check "match: incremental runs give the profiles of a rebuild" test_incremental_equals_rebuild
+check "match: a small batch after a big store is incremental and equals --rebuild" test_small_batch_is_incremental
 check "match: match = exact links by identifiers only" test_exact_is_deterministic_linking
 check "match: merge.conf keys, --print-config and --train" test_config_and_training
 check "match: a common block value is capped" test_common_block_value_is_capped
