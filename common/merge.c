@@ -1521,22 +1521,30 @@ sort_unique(int64_t *v, size_t n)
 	return k;
 }
 
-/* The sorted profile ids *pids and the probabilistic stage's candidates. */
+/*
+ * Load the sorted profile ids pids and the probabilistic stage's
+ * candidates (told which ones they are: unchanged, they are not written).
+ */
 static int
-with_candidates(struct engine *g, const uint64_t *todo, size_t ntodo, int64_t **pids, size_t *npids)
+load_with_candidates(struct engine *g, const uint64_t *todo, size_t ntodo, int64_t **pids,
+    size_t npids)
 {
 	int64_t *cand;
 	size_t ncand;
+	int rc;
 
-	if (match_partial_candidates(g, todo, ntodo, *pids, *npids, &cand, &ncand) < 0)
+	if (match_partial_candidates(g, todo, ntodo, *pids, npids, &cand, &ncand) < 0)
 		return -1;
 	if (ncand) {
-		*pids = xreallocarray(*pids, *npids + ncand, sizeof **pids);
-		memcpy(*pids + *npids, cand, ncand * sizeof *cand);
-		*npids = sort_unique(*pids, *npids + ncand);
+		*pids = xreallocarray(*pids, npids + ncand, sizeof **pids);
+		memcpy(*pids + npids, cand, ncand * sizeof *cand);
+		npids = sort_unique(*pids, npids + ncand);
 	}
+	rc = load_profiles(g, *pids, npids, 1);
+	if (rc == 0)
+		match_partial_loaded(g, cand, ncand);
 	free(cand);
-	return 0;
+	return rc;
 }
 
 /*
@@ -1598,8 +1606,7 @@ state_load_partial(struct engine *g, const uint64_t *todo, size_t ntodo)
 			if (pids[i])
 				pids[npids++] = pids[i];
 		npids = sort_unique(pids, npids);
-		if (with_candidates(g, todo, ntodo, &pids, &npids) < 0 ||
-		    load_profiles(g, pids, npids, 1) < 0)
+		if (load_with_candidates(g, todo, ntodo, &pids, npids) < 0)
 			err = 1;
 	}
 	g->nloaded = g->np;

@@ -154,6 +154,8 @@ void match_free(struct engine *g);
 /* merge_match_cand.c: a partial run, before loading */
 int match_partial_candidates(struct engine *g, const uint64_t *todo, size_t ntodo,
     const int64_t *have, size_t nhave, int64_t **cand, size_t *ncand);
+void match_partial_loaded(struct engine *g, const int64_t *cand, size_t ncand);
+int match_unchanged(const struct engine *g, uint32_t pi);
 /* merge_match_explain.c */
 int match_explain(struct store *st, const struct merge_config *c, const struct mergemap *mm,
     int64_t pid, FILE *out);

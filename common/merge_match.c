@@ -459,6 +459,7 @@ match_free(struct engine *g)
 	if (ms->tf)
 		fs_tf_free(ms->tf);
 	fs_tf_free(ms->tf_base);
+	free(ms->keep);
 	mlog_free(ms);
 	decisions_free(ms);
 	free(ms);

@@ -266,3 +266,45 @@ match_partial_candidates(struct engine *g, const uint64_t *todo, size_t ntodo,
 	*ncand = sc.ncand;
 	return 0;
 }
+
+/*
+ * The profiles loaded only because they share a block (or a decision)
+ * with the new records: most are left as they were, and their rows in
+ * the table still stand.
+ */
+void
+match_partial_loaded(struct engine *g, const int64_t *cand, size_t ncand)
+{
+	struct mstate *ms = g->match;
+
+	if (!ms || !ncand)
+		return;
+	ms->keep = xreallocarray(NULL, ncand, sizeof *ms->keep);
+	for (size_t i = 0; i < g->np; i++)
+		if (ms->nkeep < ncand && have_id(cand, ncand, g->p[i].id))
+			ms->keep[ms->nkeep++] = (struct mkeep){ (uint32_t)i, g->p[i].nrec, g->p[i].nevt };
+}
+
+/*
+ * 1 if profile pi (a root) was loaded only as a candidate and nothing
+ * reached it: no record, event or merge (a merge adds the other side's
+ * records), so its stored row is still its row.
+ */
+int
+match_unchanged(const struct engine *g, uint32_t pi)
+{
+	const struct mstate *ms = g->match;
+	size_t lo = 0, hi = ms ? ms->nkeep : 0;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (ms->keep[mid].pi == pi)
+			return g->p[pi].nrec == ms->keep[mid].nrec && g->p[pi].nevt == ms->keep[mid].nevt;
+		if (ms->keep[mid].pi < pi)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}

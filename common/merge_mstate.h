@@ -55,6 +55,11 @@ struct mdec {
 	int64_t aid, bid;		/* the profiles the two records are in, 0 unknown */
 };
 
+struct mkeep {			/* a candidate profile as it was loaded */
+	uint32_t pi;
+	uint64_t nrec, nevt;
+};
+
 struct mstate {
 	struct mmember *m;
 	size_t nm, capm;
@@ -66,6 +71,8 @@ struct mstate {
 	struct fs_tf *tf;
 	struct fs_tf *tf_base;		/* a partial run: the profiles not loaded */
 	int dec_ready;			/* decisions_begin done (a partial run) */
+	struct mkeep *keep;		/* loaded only as candidates, sorted by index */
+	size_t nkeep;
 	struct mlink *ln;
 	size_t nln, capln;
 	struct mrev *rv;

@@ -218,10 +218,12 @@ write_profiles(struct engine *g, struct output *out)
 	for (size_t i = 0; i < g->np; i++) {
 		if (g->parent[i] != i || g->p[i].nrec == 0)
 			continue;
-		roots = xreallocarray(roots, nroots + 1, sizeof *roots);
-		roots[nroots++] = (uint32_t)i;
 		if (g->p[i].nrec > g->stats->largest)
 			g->stats->largest = g->p[i].nrec;
+		if (g->partial && match_unchanged(g, (uint32_t)i))
+			continue;	/* its row stands */
+		roots = xreallocarray(roots, nroots + 1, sizeof *roots);
+		roots[nroots++] = (uint32_t)i;
 	}
 	g->stats->total = nroots;
 	sort_prof = g->p;
