@@ -382,6 +382,15 @@ test_tf(void)
 	    "tf: a common name weighs less than the average exact match");
 	fs_score(&model, NULL, &m1, &m2, &em);
 	T_CHECK(!em.tf_used[last], "tf: none without a table");
+	/* a copy counts on alone: a partial cdp-merge run's base table */
+	struct fs_tf *cp = fs_tf_copy(tf);
+
+	fs_tf_add(cp, &model, &m2);
+	T_INTEQ(fs_tf_count(cp, last, m1.tfh[last]), 301, "tf: a copy has the counts and counts on");
+	T_INTEQ(fs_tf_total(cp, last), 2001, "tf: a copy has the totals");
+	T_INTEQ(fs_tf_count(tf, last, m1.tfh[last]), 300, "tf: the original stays as it was");
+	T_INTEQ(fs_tf_count(cp, last, z1.tfh[last]), 2, "tf: a copy finds every value");
+	fs_tf_free(cp);
 	fs_tf_free(tf);
 }
 
