@@ -127,7 +127,8 @@ lsm_reload(struct lsm *x)
 		p->file = xstrdup(mentry_get(e, "file"));
 		run->rows += p->rows;
 	}
-	qsort(x->runs, x->nr, sizeof *x->runs, cmp_run);
+	if (x->nr > 1)
+		qsort(x->runs, x->nr, sizeof *x->runs, cmp_run);
 	for (size_t i = 0; i < x->nr; i++)
 		qsort(x->runs[i].p, x->runs[i].np, sizeof *x->runs[i].p, cmp_part);
 }

@@ -398,6 +398,12 @@ test_memory_bound(void)
 	lsm_close(x);
 	store_close(st);
 	T_CHECK(ok, "memory: a run of 1M keys written");
+#ifdef __SANITIZE_ADDRESS__
+	/* AddressSanitizer maps its own heap up front: the limit means nothing */
+	for (int i = 0; i < 3; i++)
+		printf("ok %d - memory: address-space checks # SKIP under AddressSanitizer\n", ++t_count);
+	return;
+#endif
 	T_INTEQ(lookup_under_limit(d, 10, 0), 0, "memory: 10 lookups in a 1M-key run fit in 6 MiB more");
 	T_INTEQ(lookup_under_limit(d, 100000, 0), 0,
 	    "memory: 100k lookups stream the run one part at a time (probe set + one part)");
