@@ -229,6 +229,7 @@ merge_train(struct store *st, const struct merge_config *c, FILE *report)
 
 	/* the model as the file (or the defaults) has it, without merge.conf's thresholds */
 	fs_model_default(&md);
+	md.match_threshold = MATCH_DEFAULT_THRESHOLD;
 	if (mc->have_params && fs_params_read(&md, mc->params_path) < 0)
 		return -1;
 	for (int k = 0; k < mc->ncompare; k++)
