@@ -7,8 +7,14 @@
  * The library knows nothing of the store or of blocking: the caller
  * prepares records (fs_prepare), picks candidate pairs, and asks for a
  * weight (fs_score) or a comparison vector (fs_compare, for training).
- * Nothing here allocates per comparison; a pair costs about a
- * microsecond.  Errors are recorded with cdp_seterr() and returned as -1.
+ * Nothing here allocates per comparison; a pair costs about half a
+ * microsecond of CPU, a preparation about one.  Functions taking a
+ * const model (and a const tf table) may run in several threads at
+ * once.  Errors are recorded with cdp_seterr() and returned as -1.
+ *
+ * A prepared record (its tfh) and a tf table follow the comparison
+ * order of the model they were made with: prepare again after reading
+ * a parameters file that orders or names comparisons otherwise.
  *
  * Files: fsmatch_fold.c (folding, phonetic keys), fsmatch_nick.c (the
  * nickname table), fsmatch_compare.c (string similarity, preparation,
@@ -34,7 +40,7 @@ enum fs_kind {
 	FS_CITY,		/* exact jw>=0.9 else */
 	FS_PHONE,		/* exact last-7-equal else */
 	FS_EMAIL,		/* exact local-equal local-edit<=2 else */
-	FS_COLUMN,		/* a user-named column: exact jw>=0.9 else */
+	FS_COLUMN,		/* a user-named column: exact one-edit jw>=0.9 else */
 	FS_NKINDS
 };
 
@@ -73,7 +79,7 @@ struct fs_input {
  * their buffer; "" means missing.  Fields are public for blocking keys.
  */
 struct fs_rec {
-	char first[24], last[32];	/* folded names */
+	char first[24], last[32];	/* folded names, spaces removed ("evan s" is "evans") */
 	char first_sx[5], last_sx[5];	/* Soundex of the folded names, "" if none */
 	uint16_t nick[FS_NICK_MAX];	/* nickname groups of first (0 = none) */
 	int16_t year;			/* birth date; year 0 = missing */
@@ -85,6 +91,8 @@ struct fs_rec {
 	char email_local[32];		/* before '@', "+tag" removed */
 	char email_domain[32];
 	char extra[FS_MAX_EXTRA][24];	/* folded user columns */
+	uint32_t first_words, last_words;	/* bit i: a word of the name starts at
+						 * byte i > 0 (where a space was) */
 	uint32_t tfh[FS_MAX_COMP];	/* hash of each comparison's exact value, per
 					 * model comparison index; set by fs_prepare */
 };
@@ -100,9 +108,9 @@ struct fs_comp {
 	unsigned char pin_m[FS_MAX_LEVELS], pin_u[FS_MAX_LEVELS];
 	/*
 	 * Comparisons sharing a non-empty group are one piece of evidence
-	 * told in several ways (postal code, street and city all say "same
-	 * address"): the group adds only the largest weight among its
-	 * present members, not their sum.  "" = on its own.
+	 * told in several ways (postal code, street, city and a landline
+	 * all say "same household"): the group adds only the largest
+	 * weight among its present members, not their sum.  "" = on its own.
 	 */
 	char group[FS_NAME_MAX];
 };
@@ -158,13 +166,13 @@ void fs_prepare(const struct fs_model *model, const struct fs_input *in, struct 
 /*
  * The default model: the eight built-in comparisons with the default
  * m and u of man/cdp-match.5, lambda, thresholds, tf on first name,
- * last name, postcode and city, and postcode, street and city in group
- * "address".
+ * last name, postcode and city (and on user columns added later), and
+ * postcode, street, city and phone in group "household".
  */
 void fs_model_default(struct fs_model *model);
 /*
  * Add a comparison of a user column (kind FS_COLUMN, levels exact,
- * jw>=0.9, else) reading fs_input.extra[extra].  Returns its
+ * one-edit, jw>=0.9, else; tf on) reading fs_input.extra[extra].  Returns its
  * comparison index, or -1 (cdp_seterr) when the model is full, the
  * name is taken or too long.
  */
@@ -276,6 +284,32 @@ int fs_estimate_u(struct fs_model *model, const struct fs_vecset *vs);
  * (cdp_seterr) if vs is empty.
  */
 int fs_em(struct fs_model *model, const struct fs_vecset *vs, int max_iter, double tol);
+/*
+ * fs_em over the pairs of one blocking rule, with the comparisons the
+ * rule blocks on (bit i of ignore = comparison i, widened to their
+ * groups) left out: their agreement among the rule's pairs is forced
+ * by the rule, not evidence, and would make EM call every blocked pair
+ * a match.  Their m stay; lambda becomes the rule's share of matches.
+ */
+int fs_em_masked(struct fs_model *model, const struct fs_vecset *vs, uint32_t ignore,
+    int max_iter, double tol);
+/* Estimate lambda alone over blocked pairs, m and u held. */
+int fs_em_lambda(struct fs_model *model, const struct fs_vecset *vs, int max_iter, double tol);
+/*
+ * The whole training, as cdp-merge does it.  u from random (if not
+ * NULL).  Then one masked EM per blocking rule r over rule_vs[r], the
+ * pairs whose FIRST matching rule is r, ignoring rule_ignore[r]: the
+ * comparisons of rule r and of every rule before it (a pair of rule r
+ * was made by r's keys and failed the earlier rules' keys, so neither
+ * is evidence).  Each comparison's m is the mean of its estimates from
+ * the rules that left it free, weighted by their expected matches;
+ * lambda is all expected matches over all pairs (of the rules that
+ * leave some comparison free).  Pinned values stay.
+ * On error (-1, cdp_seterr) model is unchanged but for u.
+ */
+int fs_train(struct fs_model *model, const struct fs_vecset *random,
+    const struct fs_vecset *rule_vs, const uint32_t *rule_ignore, int nrules,
+    int max_iter, double tol);
 
 /* ---- the parameters file (fsmatch_params.c, man/cdp-match.5) ---- */
 

@@ -152,13 +152,17 @@ em_logs(const struct fs_model *model, double lw[][FS_MAX_LEVELS])
 	}
 }
 
+/* What an EM round may change. */
+enum { EM_M = 1, EM_LAMBDA = 2 };
+
 /*
  * One EM round; returns the largest change of any free parameter.  The
  * posterior of a vector is the one scoring uses (groups count once), so
- * training and scoring agree on what a vector says.
+ * training and scoring agree on what a vector says.  Comparisons in
+ * ignore count as missing and keep their m.
  */
 static double
-em_round(struct fs_model *model, const struct fs_vecset *vs)
+em_round(struct fs_model *model, const struct fs_vecset *vs, uint32_t ignore, int what)
 {
 	double lw[FS_MAX_COMP][FS_MAX_LEVELS];
 	double msum[FS_MAX_COMP][FS_MAX_LEVELS] = { { 0 } }, ptot = 0, moved = 0;
@@ -171,8 +175,8 @@ em_round(struct fs_model *model, const struct fs_vecset *vs)
 
 		for (int k = 0; k < model->ncomp; k++) {
 			lev[k] = fs_vec_level(vs->vec[i], k);
-			if (lev[k] >= model->comp[k].nlevels)
-				lev[k] = 0;	/* not a level: no evidence */
+			if (lev[k] >= model->comp[k].nlevels || (ignore >> k & 1))
+				lev[k] = 0;	/* not a level, or ignored: no evidence */
 			w[k] = lw[k][lev[k]];
 		}
 		p = 1 / (1 + exp(-(prior + fs_combine(model, lev, w, NULL))));	/* P(match | vector) */
@@ -181,14 +185,17 @@ em_round(struct fs_model *model, const struct fs_vecset *vs)
 		for (int k = 0; k < model->ncomp; k++)
 			msum[k][lev[k]] += cp;
 	}
-	for (int k = 0; k < model->ncomp; k++) {
+	for (int k = 0; k < model->ncomp && (what & EM_M); k++) {
 		struct fs_comp *c = &model->comp[k];
-		double d = share_free(c->m, c->pin_m, msum[k], c->nlevels, M_FLOOR);
+		double d;
 
+		if (ignore >> k & 1)
+			continue;
+		d = share_free(c->m, c->pin_m, msum[k], c->nlevels, M_FLOOR);
 		if (d > moved)
 			moved = d;
 	}
-	if (!model->pin_lambda) {
+	if ((what & EM_LAMBDA) && !model->pin_lambda) {
 		double lam = ptot / (double)vs->total;
 
 		lam = lam < 1e-9 ? 1e-9 : lam > 1 - 1e-9 ? 1 - 1e-9 : lam;
@@ -199,15 +206,110 @@ em_round(struct fs_model *model, const struct fs_vecset *vs)
 	return moved;
 }
 
-int
-fs_em(struct fs_model *model, const struct fs_vecset *vs, int max_iter, double tol)
+/* The ignore mask widened to whole groups. */
+static uint32_t
+widen_to_groups(const struct fs_model *model, uint32_t ignore)
+{
+	uint32_t out = ignore;
+
+	for (int k = 0; k < model->ncomp; k++) {
+		if (!(ignore >> k & 1) || !model->comp[k].group[0])
+			continue;
+		for (int j = 0; j < model->ncomp; j++)
+			if (strcmp(model->comp[j].group, model->comp[k].group) == 0)
+				out |= (uint32_t)1 << j;
+	}
+	return out;
+}
+
+static int
+em_run(struct fs_model *model, const struct fs_vecset *vs, uint32_t ignore, int what,
+    int max_iter, double tol)
 {
 	int it;
 
 	if (vs->n == 0 || vs->total == 0)
 		return cdp_seterr("no comparison vectors of blocked pairs to train on");
+	ignore = widen_to_groups(model, ignore);
 	for (it = 1; it <= max_iter; it++)
-		if (em_round(model, vs) < tol)
+		if (em_round(model, vs, ignore, what) < tol)
 			break;
 	return it > max_iter ? max_iter : it;
+}
+
+int
+fs_em(struct fs_model *model, const struct fs_vecset *vs, int max_iter, double tol)
+{
+	return em_run(model, vs, 0, EM_M | EM_LAMBDA, max_iter, tol);
+}
+
+int
+fs_em_masked(struct fs_model *model, const struct fs_vecset *vs, uint32_t ignore,
+    int max_iter, double tol)
+{
+	return em_run(model, vs, ignore, EM_M | EM_LAMBDA, max_iter, tol);
+}
+
+int
+fs_em_lambda(struct fs_model *model, const struct fs_vecset *vs, int max_iter, double tol)
+{
+	return em_run(model, vs, 0, EM_LAMBDA, max_iter, tol);
+}
+
+/* Which comparisons a masked EM run over model estimated (ignore widened). */
+static uint32_t
+free_comps(const struct fs_model *model, uint32_t ignore)
+{
+	uint32_t wide = widen_to_groups(model, ignore), out = 0;
+
+	for (int k = 0; k < model->ncomp; k++)
+		if (!(wide >> k & 1))
+			out |= (uint32_t)1 << k;
+	return out;
+}
+
+int
+fs_train(struct fs_model *model, const struct fs_vecset *random,
+    const struct fs_vecset *rule_vs, const uint32_t *rule_ignore, int nrules,
+    int max_iter, double tol)
+{
+	double msum[FS_MAX_COMP][FS_MAX_LEVELS] = { { 0 } }, esum[FS_MAX_COMP] = { 0 };
+	double matches = 0, pairs = 0;
+	struct fs_model out;
+
+	if (random && fs_estimate_u(model, random) < 0)
+		return -1;
+	out = *model;
+	for (int r = 0; r < nrules; r++) {
+		struct fs_model t = *model;
+		uint32_t freed = free_comps(model, rule_ignore[r]);
+		double e;
+
+		/* a rule that leaves nothing free says nothing of its pairs */
+		if (rule_vs[r].total == 0 || freed == 0)
+			continue;
+		if (fs_em_masked(&t, &rule_vs[r], rule_ignore[r], max_iter, tol) < 0)
+			return -1;
+		e = t.lambda * (double)rule_vs[r].total;	/* the rule's expected matches */
+		matches += e;
+		pairs += (double)rule_vs[r].total;
+		for (int k = 0; k < model->ncomp; k++) {
+			if (!(freed >> k & 1))
+				continue;
+			esum[k] += e;
+			for (int l = 1; l < model->comp[k].nlevels; l++)
+				msum[k][l] += e * t.comp[k].m[l];
+		}
+	}
+	if (pairs == 0)
+		return cdp_seterr("no comparison vectors of blocked pairs to train on");
+	for (int k = 0; k < model->ncomp; k++)
+		for (int l = 1; l < model->comp[k].nlevels && esum[k] > 0; l++)
+			out.comp[k].m[l] = msum[k][l] / esum[k];
+	if (!model->pin_lambda) {
+		out.lambda = matches / pairs;
+		out.lambda = out.lambda < 1e-9 ? 1e-9 : out.lambda > 1 - 1e-9 ? 1 - 1e-9 : out.lambda;
+	}
+	*model = out;
+	return 0;
 }

@@ -10,7 +10,7 @@
  *	comparison first_name tf
  *	level exact m 0.85 u 0.008 weight 6.731
  *	level nickname m 0.04 pin u 0.002 weight 4.322
- *	comparison street group address
+ *	comparison street group household
  *	...
  *	column loyalty_id
  *	level exact m 0.9 u 0.01 weight 6.492

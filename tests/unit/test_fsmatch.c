@@ -143,11 +143,22 @@ test_names(void)
 	first_is("J", "Jurgen", "initial");
 	first_is("Maria", "Peter", "else");
 	first_is("", "Peter", "missing");
+	first_is("Jean Pierre", "Jean-Pierre", "exact");
+	first_is("Anna Maria", "Annamaria", "exact");
 	T_CHECK(fs_nickname_groups("chris", g) == 4, "nicknames: chris sits in four groups");
 	T_CHECK(fs_nickname_groups("zybkowski", g) == 0, "nicknames: an unknown name has none");
 	T_STREQ(level_of("first_name", &a, &b), "swapped", "names: first and last swapped");
 	T_STREQ(level_of("last_name", &a, &b), "exact", "names: swapped last names compared crosswise");
 	T_STREQ(level_of("last_name", &c, &d), "one-part-equal", "last name: one part of a double name");
+	c.last_name = "Evan s";
+	d.last_name = "Evans";
+	T_STREQ(level_of("last_name", &c, &d), "exact", "last name: a space typed in");
+	a.first_name = "Charkotte";
+	a.last_name = "Evan s";
+	b.first_name = "Evans";
+	b.last_name = "Charlotte";
+	T_STREQ(level_of("first_name", &a, &b), "swapped", "names: swapped, with a typo");
+	T_STREQ(level_of("last_name", &a, &b), "exact", "names: the last names meet crosswise");
 	d.last_name = "Müler";
 	c.last_name = "Muller";
 	T_STREQ(level_of("last_name", &c, &d), "jaro-winkler>=0.92", "last name: a typo");
@@ -216,6 +227,12 @@ test_contacts(void)
 	pair_is("email", (struct fs_input){ .email = "an.schmit@gmail.com" },
 	    (struct fs_input){ .email = "anna.schmidt@web.de" }, "else",
 	    "e-mail: local part three edits apart");
+	pair_is("email", (struct fs_input){ .email = "anna.meier7@gmail.com" },
+	    (struct fs_input){ .email = "anna.meier61@gmail.com" }, "else",
+	    "e-mail: other digits are another account, not a typo");
+	pair_is("email", (struct fs_input){ .email = "anna.meir85@gmail.com" },
+	    (struct fs_input){ .email = "anna.meier85@gmail.com" }, "local-edit<=2",
+	    "e-mail: a typo beside the same digits");
 	pair_is("email", (struct fs_input){ .email = "jo@a.de" },
 	    (struct fs_input){ .email = "al@a.de" }, "else", "e-mail: short locals say nothing");
 	pair_is("email", (struct fs_input){ .email = "no-at-sign" },
@@ -254,7 +271,17 @@ test_columns(void)
 	T_CHECK(i == 8, "column: added after the built-ins");
 	T_STREQ(level_of("loyalty_id", &a, &b), "exact", "column: folded exact");
 	b.extra[0] = "gold 124";
+	T_STREQ(level_of("loyalty_id", &a, &b), "one-edit", "column: one edit");
+	b.extra[0] = "gold 1234";
+	T_STREQ(level_of("loyalty_id", &a, &b), "one-edit", "column: one insertion");
+	b.extra[0] = "gold 132";
 	T_STREQ(level_of("loyalty_id", &a, &b), "jaro-winkler>=0.9", "column: jaro-winkler");
+	b.extra[0] = "silver 9";
+	T_STREQ(level_of("loyalty_id", &a, &b), "else", "column: else");
+	a.extra[0] = "m";
+	b.extra[0] = "f";
+	T_STREQ(level_of("loyalty_id", &a, &b), "else", "column: one edit says nothing in a short value");
+	T_CHECK(model.comp[i].tf, "column: term frequencies by default");
 	T_CHECK(fs_model_add_column(&model, "loyalty_id", 1) < 0, "column: a name only once");
 	T_CHECK(fs_model_add_column(&model, "city", 1) < 0, "column: not a built-in's name");
 	fs_model_remove(&model, i);
@@ -291,7 +318,7 @@ test_score(void)
 	    "score: probability of a weight");
 }
 
-/* Postal code, street and city say "same address" once. */
+/* Postal code, street, city and phone say "same household" once. */
 static void
 test_groups(void)
 {
@@ -313,6 +340,14 @@ test_groups(void)
 	for (int i = 0; i < ex.ncomp; i++)
 		sum += ex.weight[i];
 	T_CHECK(NEAR(w, ex.prior + sum, 1e-9), "groups: the total is what the explanation adds up to");
+	b.phone = a.phone = "+49 30 1234567";
+	fs_prepare(&model, &a, &ra);
+	fs_prepare(&model, &b, &rb);
+	fs_score(&model, NULL, &ra, &rb, &ex);
+	T_CHECK(ex.shadowed[st] && !ex.shadowed[fs_model_find(&model, "phone")],
+	    "groups: a shared phone and address count once, the larger");
+	a.phone = b.phone = NULL;
+	fs_prepare(&model, &a, &ra);
 	b.street = "Gartenweg 7";
 	b.postcode = "80331";
 	b.city = "München";
@@ -324,6 +359,7 @@ test_groups(void)
 	b = a;
 	b.first_name = "Paul";
 	b.birth_date = "2009-05-06";
+	b.email = "paul.meier@example.com";
 	fs_prepare(&model, &b, &rb);
 	T_CHECK(fs_score(&model, NULL, &ra, &rb, NULL) < model.match_threshold,
 	    "groups: a household member is not a match by default");
@@ -409,6 +445,75 @@ draw_vec(const struct fs_model *truth, int match)
 	return v;
 }
 
+/* The largest m error of the comparisons not in ignore. */
+static double
+m_error(const struct fs_model *est, const struct fs_model *truth, uint32_t ignore)
+{
+	double worst = 0;
+
+	for (int k = 0; k < est->ncomp; k++)
+		for (int l = 1; l < est->comp[k].nlevels && !(ignore >> k & 1); l++) {
+			double d = fabs(est->comp[k].m[l] - truth->comp[k].m[l]);
+
+			worst = d > worst ? d : worst;
+		}
+	return worst;
+}
+
+/*
+ * Pairs blocked on the last name: every one agrees there exactly, so
+ * the last name is no evidence among them.  Plain EM takes the forced
+ * agreement for matches; masked EM and fs_train leave it out.
+ */
+static void
+test_em_blocked(const struct fs_model *truth, const struct fs_vecset *rnd)
+{
+	struct fs_vecset blocked;
+	struct fs_model est;
+	uint32_t ignore = 1u << FS_LAST_NAME;
+	fs_vec clear = ~((fs_vec)15 << (4 * FS_LAST_NAME));
+
+	fs_vecset_init(&blocked);
+	for (int i = 0; i < 200000; i++) {
+		fs_vec v = draw_vec(truth, uniform() < truth->lambda) & clear;
+
+		fs_vecset_add(&blocked, v | (fs_vec)FS_EXACT << (4 * FS_LAST_NAME), 1);
+	}
+	fs_model_default(&est);
+	fs_estimate_u(&est, rnd);
+	fs_em(&est, &blocked, 200, 1e-6);
+	T_CHECK(est.lambda > truth->lambda + 0.1, "em: forced agreement fools plain EM");
+	fs_model_default(&est);
+	fs_estimate_u(&est, rnd);
+	T_CHECK(fs_em_masked(&est, &blocked, ignore, 200, 1e-6) > 1, "em: masked EM runs");
+	T_CHECK(m_error(&est, truth, ignore) <= 0.03, "em: masked EM recovers the other m within 0.03");
+	T_CHECK(fabs(est.lambda - truth->lambda) <= 0.03, "em: masked EM recovers lambda");
+	T_CHECK(est.comp[FS_LAST_NAME].m[FS_EXACT] == 0.88, "em: the blocked comparison's m stays");
+	fs_model_default(&est);
+	T_INTEQ(fs_train(&est, rnd, &blocked, &ignore, 1, 200, 1e-6), 0, "train: runs");
+	T_CHECK(m_error(&est, truth, ignore) <= 0.03 && fabs(est.lambda - truth->lambda) <= 0.03,
+	    "train: u, m and lambda from random and blocked pairs");
+	{
+		struct fs_vecset two[2] = { blocked, blocked };
+		uint32_t masks[2] = { ignore, ~0u };
+		struct fs_model once = est;
+
+		fs_model_default(&est);
+		fs_train(&est, rnd, two, masks, 2, 200, 1e-6);
+		T_CHECK(est.lambda == once.lambda && m_error(&est, &once, 0) == 0,
+		    "train: a rule that leaves nothing free is skipped");
+	}
+	fs_vecset_free(&blocked);
+	fs_vecset_init(&blocked);
+	for (int i = 0; i < 100000; i++)
+		fs_vecset_add(&blocked, draw_vec(truth, uniform() < truth->lambda), 1);
+	est = *truth;
+	est.lambda = 0.5;
+	T_CHECK(fs_em_lambda(&est, &blocked, 200, 1e-7) > 1 && fabs(est.lambda - truth->lambda) <= 0.03 &&
+	    m_error(&est, truth, 0) == 0, "em: lambda alone, m held");
+	fs_vecset_free(&blocked);
+}
+
 static void
 test_em(void)
 {
@@ -452,10 +557,11 @@ test_em(void)
 	T_CHECK(est.comp[0].m[FS_EXACT] == 0.6, "em: a pinned m stays");
 	T_CHECK(fabs(est.comp[2].u[FS_EXACT] - truth.comp[2].u[FS_EXACT]) < 0.0005,
 	    "em: u of a rare level from random pairs");
+	fs_vecset_free(&blocked);
+	test_em_blocked(&truth, &rnd);
 	fs_vecset_free(&rnd);
 	T_CHECK(fs_em(&est, &rnd, 10, 1e-6) < 0 && fs_estimate_u(&est, &rnd) < 0,
 	    "em: no vectors is an error");
-	fs_vecset_free(&blocked);
 }
 
 /* ---- the parameters file ---- */
