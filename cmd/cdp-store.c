@@ -502,7 +502,7 @@ cmd_dump(struct store *st, const char *table, int format, uint64_t batch, int in
 
 /* Tables the programs write, whether or not this store has rows in them yet. */
 static const char *const known_tables[] = { "records", "profiles", "idmap", "links", "merges",
-	"refusals", "segmembers", NULL };
+	"refusals", "segmembers", "matches", "review", NULL };
 
 /* An unknown table or batch is a usage error, not an empty dump. */
 static void

@@ -42,6 +42,8 @@ struct golden_rule {
 	size_t nsources;
 };
 
+struct match_conf;		/* merge_match.h */
+
 struct merge_config {
 	struct idtype types[MERGE_MAX_TYPES];	/* in priority order */
 	size_t ntypes;
@@ -55,6 +57,7 @@ struct merge_config {
 	size_t nconsent_columns;
 	struct golden_rule golden[MERGE_MAX_RULES];
 	size_t ngolden;
+	struct match_conf *match;	/* probabilistic matching (merge_match_conf.c) */
 };
 
 /* Defaults, then STORE/merge.conf if it exists.  -1 with cdp_err(). */
@@ -70,12 +73,17 @@ struct merge_stats {
 	uint64_t refused, blocked;
 	int unchanged;			/* no new records: nothing written */
 	double seconds;
+	/* the probabilistic stage */
+	uint64_t match_pairs, match_linked, match_refused, match_review, match_decided;
+	char match_rules[1024];		/* candidate pairs per block-on rule */
 };
 
 struct merge_opts {
 	int rebuild;
 	int64_t as_of;			/* "now" for recency, microseconds */
 	int progress;
+	int verbose;			/* pairs per blocking rule on stderr */
+	int decisions_changed;		/* run even without new records */
 };
 
 int merge_run(struct store *st, const struct merge_config *c, const struct merge_opts *o,
