@@ -75,6 +75,11 @@ run() {
 	awk -v l="$label" -v s="$(( (t1 - t0) / 1000000 ))" -v r="$rss" -v c="$cpu" -v rc="$rc" \
 	    'BEGIN { printf "%-44s %8.2f s wall %8s s cpu %6s MiB%s\n", l, s / 1000, c, r, (rc > 1 ? "  FAILED" : "") }'
 	grep -v '^    ' "$work/match.err" | grep -i 'cdp-merge:' | sed 's/^/  /'
+	# cdp-merge -v: "N candidate pairs (...)"; per second of the whole step
+	awk -v s="$(( (t1 - t0) / 1000000 ))" 'match($0, /[0-9]+ candidate pairs/) {
+		n = substr($0, RSTART, RLENGTH) + 0
+		if (s > 0) printf "  %d candidate pairs, %.0f pairs/s over the whole step\n", n, n / (s / 1000)
+	}' "$work/match.err"
 	[ "$rc" -gt 1 ] && sed 's/^/  /' "$work/match.err"
 	return 0
 }
@@ -113,14 +118,14 @@ echo "match bench: SCALE=$scale people, seed $seed: $crm CRM entries, $shop shop
 rm -rf "$store"
 run "cdp-import crm.csv shop.csv ($((crm + shop)) rows)" \
     "$top/cdp-import" -q -s "$store" "$data/crm.csv" "$data/shop.csv"
-prob=0
-has_prob "$store" && prob=1
+prob=0 V=
+has_prob "$store" && prob=1 V=-v
 [ "$prob" = 1 ] && setmode "$store" exact
 run "cdp-merge (match = exact)" "$top/cdp-merge" -s "$store"
 score exact "$store" "$data/truth.csv" "$data/hard.csv"
 if [ "$prob" = 1 ]; then
 	setmode "$store" probabilistic
-	run "cdp-merge --rebuild (match = probabilistic)" "$top/cdp-merge" -s "$store" --rebuild
+	run "cdp-merge --rebuild (match = probabilistic)" "$top/cdp-merge" $V -s "$store" --rebuild
 	score probabilistic "$store" "$data/truth.csv" "$data/hard.csv"
 else
 	echo "probabilistic: skipped: cdp-merge has no probabilistic matching"
@@ -128,9 +133,9 @@ fi
 mode=exact
 [ "$prob" = 1 ] && mode=probabilistic
 run "cdp-import batch.csv ($bat rows)" "$top/cdp-import" -q -s "$store" "$data/batch.csv"
-run "cdp-merge, the batch only ($mode)" "$top/cdp-merge" -s "$store"
+run "cdp-merge, the batch only ($mode)" "$top/cdp-merge" $V -s "$store"
 score "+batch" "$store" "$data/truth.csv" "$data/hard.csv"
-run "cdp-merge --rebuild, all ($mode)" "$top/cdp-merge" -s "$store" --rebuild
+run "cdp-merge --rebuild, all ($mode)" "$top/cdp-merge" $V -s "$store" --rebuild
 score "rebuilt" "$store" "$data/truth.csv" "$data/hard.csv"
 
 # The public benchmarks' shapes, loaded as they are.
@@ -149,7 +154,7 @@ for shape in febrl splink; do
 	score exact "$store" "$dir/truth.csv" "$dir/hard.csv"
 	if [ "$prob" = 1 ]; then
 		setmode "$store" probabilistic
-		run "cdp-merge --rebuild (match = probabilistic)" "$top/cdp-merge" -s "$store" --rebuild
+		run "cdp-merge --rebuild (match = probabilistic)" "$top/cdp-merge" $V -s "$store" --rebuild
 		score probabilistic "$store" "$dir/truth.csv" "$dir/hard.csv"
 	fi
 done
