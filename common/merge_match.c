@@ -400,7 +400,8 @@ match_segment(struct engine *g, struct segment *s, const struct mentry *batch, c
 		free(bs.pairs);
 		free(cl);
 		free(isnew);
-		qsort(c, nc, sizeof *c, cand_cmp);
+		if (nc)
+			qsort(c, nc, sizeof *c, cand_cmp);
 		for (size_t i = 0; i < nc; i++)
 			if (!c[i].ok || !try_link(g, ms, c[i].a, c[i].b, c[i].w, MERGE_TYPE_PROB))
 				mlog_review_cand(ms, c[i].a, c[i].b, c[i].w);
