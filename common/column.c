@@ -456,6 +456,9 @@ decode_delta(struct cursor *c, struct colvec *out)
 			continue;
 		prev = (int64_t)((uint64_t)prev + (uint64_t)zigzag_dec(cur_varint(c)));
 		out->iv[i] = prev;
+		/* the version 1 writer wrote only 0 and 1 here either */
+		if (out->type == CT_BOOL && (uint64_t)prev > 1)
+			return -1;
 	}
 	return c->err ? -1 : 0;
 }
