@@ -1151,10 +1151,11 @@ col_encode_ref(const struct colvec *v, const struct colvec *const *src, const ui
 	for (size_t s = 0; s < k; s++)
 		sb_put_varint(&ref, idx[s]);
 	col_encode(&rest, &ref);
+	/* values that merely coincide (zeros) can cost more than they save;
+	 * with nothing left to store, the reference is two bitmaps at most */
+	enc = rest.nnull == rest.n ? ENC_REF : col_encode(v, &own);
 	colvec_free(&rest);
-	/* values that merely coincide (zeros) can cost more than they save */
-	enc = col_encode(v, &own);
-	if (deflated_size(ref.buf, ref.len) <= deflated_size(own.buf, own.len)) {
+	if (enc == ENC_REF || deflated_size(ref.buf, ref.len) <= deflated_size(own.buf, own.len)) {
 		enc = ENC_REF;
 		sb_add(out, ref.buf, ref.len);
 	} else {
