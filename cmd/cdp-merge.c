@@ -16,7 +16,7 @@ static void
 usage(void)
 {
 	fprintf(stderr,
-	    "usage: cdp-merge [-q] [-s store] [--rebuild] [--as-of time]\n"
+	    "usage: cdp-merge [-q] [-s store] [--rebuild | --compact] [--as-of time]\n"
 	    "                 [--wait seconds | --no-wait]\n"
 	    "       cdp-merge [-s store] --explain id-or-identifier\n"
 	    "       cdp-merge [-s store] --print-config\n");
@@ -30,6 +30,7 @@ help(void)
 	    "Link every record in the store to a profile, one profile per person.\n\n"
 	    "  -s, --store DIR          the store (default $CDP_STORE, else ./cdp.store)\n"
 	    "      --rebuild            recompute all profiles from all records\n"
+	    "      --compact            rewrite the profiles table whole now\n"
 	    "      --as-of TIME         \"now\" for the merge log (default: the clock)\n"
 	    "      --explain X          why profile X (or the holder of identifier X) is one\n"
 	    "      --print-config       print the effective linking rules (STORE/merge.conf)\n"
@@ -43,7 +44,7 @@ help(void)
 	exit(CDP_EXIT_OK);
 }
 
-enum { OPT_REBUILD = 256, OPT_ASOF, OPT_EXPLAIN, OPT_CONFIG, OPT_WAIT, OPT_NOWAIT, OPT_HELP,
+enum { OPT_REBUILD = 256, OPT_COMPACT, OPT_ASOF, OPT_EXPLAIN, OPT_CONFIG, OPT_WAIT, OPT_NOWAIT, OPT_HELP,
 	OPT_VERSION };
 
 int
@@ -52,6 +53,7 @@ main(int argc, char *argv[])
 	static const struct option longopts[] = {
 		{ "store", required_argument, NULL, 's' },
 		{ "rebuild", no_argument, NULL, OPT_REBUILD },
+		{ "compact", no_argument, NULL, OPT_COMPACT },
 		{ "as-of", required_argument, NULL, OPT_ASOF },
 		{ "explain", required_argument, NULL, OPT_EXPLAIN },
 		{ "print-config", no_argument, NULL, OPT_CONFIG },
@@ -80,6 +82,9 @@ main(int argc, char *argv[])
 			break;
 		case OPT_REBUILD:
 			mo.rebuild = 1;
+			break;
+		case OPT_COMPACT:
+			mo.compact = 1;
 			break;
 		case OPT_ASOF:
 			if (norm_time(optarg, strlen(optarg), NULL, &mo.as_of, &fmt) < 0)

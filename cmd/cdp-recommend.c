@@ -388,27 +388,16 @@ cmp_i64(const void *a, const void *b)
 static int64_t *
 all_profiles(struct store *st, size_t *n)
 {
-	struct segment **segs;
-	size_t ns;
-	int64_t *ids = NULL;
+	struct profiles pt;
+	int64_t *ids;
 
-	*n = 0;
-	if (store_segments(st, "profiles", &segs, &ns) < 0)
+	if (profiles_open(st, &pt) < 0)
 		cdp_die(CDP_EXIT_FAIL, "%s", cdp_err());
-	for (size_t i = 0; i < ns; i++) {
-		int col = segment_col_index(segs[i], "profile_id");
-		struct colvec v;
-
-		if (col < 0 || segment_read(segs[i], col, &v) < 0)
-			cdp_die(CDP_EXIT_FAIL, "%s: unreadable profiles segment", path_base(segs[i]->path));
-		ids = xreallocarray(ids, *n + v.n + 1, sizeof *ids);
-		for (size_t r = 0; r < v.n; r++)
-			if (!colvec_isnull(&v, r))
-				ids[(*n)++] = v.iv[r];
-		colvec_free(&v);
-	}
-	store_segments_free(segs, ns);
-	qsort(ids, *n, sizeof *ids, cmp_i64);
+	ids = xcalloc(pt.nlive + 1, sizeof *ids);
+	for (size_t k = 0; k < pt.nlive; k++)
+		ids[k] = pt.order[k].id;
+	*n = pt.nlive;
+	profiles_close(&pt);
 	return ids;
 }
 

@@ -270,12 +270,12 @@ print_matches(const struct expr_schema *s, const struct expr_match *m, size_t n,
 		for (size_t i = 0; i < s->npsegs; i++) {
 			cols[i] = xcalloc(nfields + 1, sizeof **cols);
 			for (size_t f = 0; f <= nfields; f++) {
-				int idx = segment_col_index(s->psegs[i], names[f]);
+				/* stored or virtual (rfm_*, see profiles.h) */
+				int r = profiles_col(s->pt, i, names[f], &cols[i][f]);
 
-				cols[i][f].type = 0;
-				if (idx >= 0 && segment_read(s->psegs[i], idx, &cols[i][f]) < 0)
+				if (r < 0)
 					cdp_die(CDP_EXIT_FAIL, "%s", cdp_err());
-				if (idx < 0)
+				if (r == 0)
 					cols[i][f].n = 0;
 			}
 		}

@@ -10,7 +10,9 @@
 
 #include "drop.h"
 #include "fileio.h"
+#include "lsm.h"
 #include "out.h"
+#include "profiles.h"
 #include "store.h"
 #include "util.h"
 
@@ -293,6 +295,27 @@ manifest_holds(const struct store *st, char **absent, size_t nabsent)
 	return found;
 }
 
+/* Index tables (lsm.h): every run's keys sorted and unique, as its entries say. */
+static int
+verify_indexes(struct store *st)
+{
+	size_t n;
+	char **names = lsm_tables(st, &n);
+	int r = 0;
+
+	for (size_t i = 0; i < n; i++) {
+		struct lsm *x = lsm_open(st, names[i]);
+
+		if (lsm_verify(x) < 0) {
+			cdp_warn("%s", cdp_err());
+			r = -1;
+		}
+		lsm_close(x);
+	}
+	columns_free(names, n);
+	return r;
+}
+
 static int
 cmd_verify(struct store *st, int verbose, char **absent, size_t nabsent)
 {
@@ -335,6 +358,8 @@ cmd_verify(struct store *st, int verbose, char **absent, size_t nabsent)
 		segment_close(s);
 		free(path);
 	}
+	if (bad != 1 && verify_indexes(st) < 0)
+		bad = 1;
 	/* Every other file: permissions, leftovers and (raw) absence. */
 	d = opendir(st->dir);
 	while (d && (de = readdir(d)) != NULL) {
@@ -432,15 +457,87 @@ check_hidden(struct segment *s, const char *table)
 	return 0;
 }
 
+/*
+ * The profiles table as its readers see it: the live rows, ascending
+ * profile_id, rfm_* computed; not the superseded rows and tombstones
+ * of its segments (see cdp-store(5)).
+ */
+static int
+dump_profiles(struct store *st, int format, int internal)
+{
+	struct profiles p;
+	struct strbuf tmp = STRBUF_INIT;
+	struct colvec **v;
+	int **present;
+	char **names;
+	size_t ncols = 0;
+	struct out o;
+	int rc = 0;
+
+	if (profiles_open(st, &p) < 0)
+		return -1;
+	names = xcalloc(p.ncols + 1, sizeof *names);
+	for (size_t c = 0; c < p.ncols; c++)
+		if (strcmp(p.cols[c], "_deleted") != 0 && (internal || !is_internal("profiles", p.cols[c])))
+			names[ncols++] = p.cols[c];
+	v = xcalloc(p.nsegs + 1, sizeof *v);
+	present = xcalloc(p.nsegs + 1, sizeof *present);
+	for (size_t i = 0; i < p.nsegs && rc == 0; i++) {
+		v[i] = xcalloc(ncols + 1, sizeof **v);
+		present[i] = xcalloc(ncols + 1, sizeof **present);
+		for (size_t c = 0; c < ncols && rc == 0; c++) {
+			int r = profiles_col(&p, i, names[c], &v[i][c]);
+
+			if (r < 0)
+				rc = -1;
+			present[i][c] = r > 0;
+		}
+		if (rc == 0 && !internal && check_hidden(p.segs[i], "profiles") < 0)
+			rc = -1;
+	}
+	out_init(&o, stdout, format, 0);
+	if (rc == 0)
+		out_header(&o, (const char *const *)names, ncols);
+	for (size_t j = 0; j < p.nlive && rc == 0; j++) {
+		const struct prow *w = &p.order[j];
+
+		for (size_t c = 0; c < ncols; c++) {
+			if (present[w->seg][c])
+				cell(&o, &v[w->seg][c], w->row, &tmp);
+			else
+				out_null(&o);
+		}
+		if (out_row_end(&o) < 0)
+			break;
+	}
+	out_free(&o);
+	for (size_t i = 0; i < p.nsegs; i++) {
+		for (size_t c = 0; v[i] && c < ncols; c++)
+			if (present[i][c])
+				colvec_free(&v[i][c]);
+		free(v[i]);
+		free(present[i]);
+	}
+	free(v);
+	free(present);
+	free(names);
+	sb_free(&tmp);
+	profiles_close(&p);
+	return rc;
+}
+
 static int
 cmd_dump(struct store *st, const char *table, int format, uint64_t batch, int internal)
 {
 	struct segment **segs;
 	struct strbuf tmp = STRBUF_INIT;
 	struct out o;
+	struct mergemap mm;
 	size_t n, ncols;
 	char **names;
 
+	if (strcmp(table, "profiles") == 0 && !batch)
+		return dump_profiles(st, format, internal);
 	if (store_segments(st, table, &segs, &n) < 0)
 		return -1;
 	if (batch) {
@@ -453,6 +550,11 @@ cmd_dump(struct store *st, const char *table, int format, uint64_t batch, int in
 				segment_close(segs[i]);
 		}
 		n = k;
+	}
+	/* idmap rows keep the profile they had when written: show the live one */
+	if (strcmp(table, "idmap") == 0 && mergemap_load(st, &mm) < 0) {
+		store_segments_free(segs, n);
+		return -1;
 	}
 	names = segments_columns(segs, n, &ncols);
 	drop_internal(table, names, &ncols, internal);
@@ -472,6 +574,10 @@ cmd_dump(struct store *st, const char *table, int format, uint64_t batch, int in
 				return -1;
 			}
 			present[c] = 1;
+			if (strcmp(table, "idmap") == 0 && strcmp(names[c], "profile") == 0)
+				for (size_t r = 0; r < v[c].n; r++)
+					if (!colvec_isnull(&v[c], r))
+						v[c].iv[r] = mergemap_resolve(&mm, v[c].iv[r]);
 		}
 		if (!internal && check_hidden(segs[i], table) < 0) {
 			store_segments_free(segs, n);
@@ -497,6 +603,8 @@ cmd_dump(struct store *st, const char *table, int format, uint64_t batch, int in
 	sb_free(&tmp);
 	columns_free(names, ncols);
 	store_segments_free(segs, n);
+	if (strcmp(table, "idmap") == 0)
+		mergemap_free(&mm);
 	return 0;
 }
 

@@ -32,8 +32,8 @@ is_table(const struct mentry *e, const char *table)
 static int
 is_derived(const struct mentry *e)
 {
-	return is_table(e, "profiles") || is_table(e, "idmap") || is_table(e, "links") ||
-	    is_table(e, "merges") || is_table(e, "refusals");
+	return is_table(e, "profiles") || is_table(e, "idmap") || is_table(e, "idindex") ||
+	    is_table(e, "links") || is_table(e, "merges") || is_table(e, "refusals");
 }
 
 /* Take the batch's entries out of st; their files go to *files. */

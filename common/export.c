@@ -456,18 +456,32 @@ export_parse_line(const char *s, size_t n, int64_t *id, int *sign)
 /* The columns of one segment, decoded on first use. */
 struct segcache {
 	struct segment *seg;
-	struct colvec *v;
+	struct profiles *pt;	/* profiles: where virtual columns come from */
+	size_t segno;		/* ... and which of its segments this is */
+	struct colvec *v;	/* seg->ncols stored, then PROFILES_NRFM virtual */
 	char *loaded;
 	int err;		/* a column failed to read: cdp_err() says why */
 };
 
 static void
-cache_init(struct segcache *c, struct segment *seg)
+cache_init(struct segcache *c, struct segment *seg, struct profiles *pt, size_t segno)
 {
 	c->seg = seg;
-	c->v = xcalloc(seg->ncols ? seg->ncols : 1, sizeof *c->v);
-	c->loaded = xcalloc(seg->ncols ? seg->ncols : 1, 1);
+	c->pt = pt;
+	c->segno = segno;
+	c->v = xcalloc(seg->ncols + PROFILES_NRFM, sizeof *c->v);
+	c->loaded = xcalloc(seg->ncols + PROFILES_NRFM, 1);
 	c->err = 0;
+}
+
+/* A profiles column's index for cache_get(): virtual ones after the stored. */
+static int
+pcol_index(const struct segment *seg, const char *name)
+{
+	for (int k = 0; k < PROFILES_NRFM; k++)
+		if (strcmp(name, profiles_rfm_names[k]) == 0)
+			return (int)seg->ncols + k;
+	return segment_col_index(seg, name);
 }
 
 static const struct colvec *
@@ -476,7 +490,11 @@ cache_get(struct segcache *c, int idx)
 	if (idx < 0)
 		return NULL;
 	if (!c->loaded[idx]) {
-		if (segment_read(c->seg, idx, &c->v[idx]) < 0) {
+		int r = (size_t)idx < c->seg->ncols ? segment_read(c->seg, idx, &c->v[idx]) :
+		    c->pt ? profiles_col(c->pt, c->segno, profiles_rfm_names[idx - c->seg->ncols],
+		    &c->v[idx]) - 1 : -1;
+
+		if (r < 0) {
 			c->err = 1;
 			return NULL;
 		}
@@ -488,7 +506,7 @@ cache_get(struct segcache *c, int idx)
 static void
 cache_free(struct segcache *c)
 {
-	for (size_t i = 0; i < c->seg->ncols; i++)
+	for (size_t i = 0; i < c->seg->ncols + PROFILES_NRFM; i++)
 		if (c->loaded[i])
 			colvec_free(&c->v[i]);
 	free(c->v);
@@ -574,7 +592,7 @@ pcols_find(struct pcols *p, const struct segment *seg, char **fields, size_t nfi
 	for (int a = 0; a < EA_COUNT; a++)
 		p->attr[a] = a == EA_NONE ? -1 : find_attr(seg, a);
 	for (size_t f = 0; f < nfields; f++)
-		p->field[f] = segment_col_index(seg, fields[f]);
+		p->field[f] = pcol_index(seg, fields[f]);
 }
 
 /* Text of a cell for a writer: times in the spreadsheet's form with excel. */
@@ -748,93 +766,125 @@ write_preset(struct writer *w, struct segcache *c, const struct pcols *p, size_t
 }
 
 /*
- * The one walk over the profiles table.  With collect set, the ids that
- * pass the checks are added to it and nothing is written.
+ * One live profile row: the checks, then the row written (or its id
+ * collected).  0, or -2 when the stream failed.
+ */
+static int
+walk_row(const struct export_opts *o, struct export_stats *s, struct writer *w,
+    struct u64set *collect, struct segcache *c, const struct pcols *p, int64_t id, size_t r)
+{
+	int removal = 0, res;
+	struct export_consent cons;
+
+	if (o->add || o->remove) {
+		int in_add = o->add && u64set_has(o->add, (uint64_t)id);
+
+		removal = !in_add && o->remove && u64set_has(o->remove, (uint64_t)id);
+		if (!in_add && !removal)
+			return 0;
+		u64set_add(&s->seen, (uint64_t)id);
+	}
+	cons.email = truth(cache_get(c, p->email), r);
+	cons.ads = p->ads < 0 ? -2 : truth(cache_get(c, p->ads), r);
+	cons.analytics = p->analytics < 0 ? -2 : truth(cache_get(c, p->analytics), r);
+	cons.suppressed = 0;
+	for (int k = 0; k < 3; k++)
+		if (truth(cache_get(c, p->supp[k]), r) == 1)
+			cons.suppressed = 1;
+	if (cons.suppressed) {
+		s->suppressed++;
+		return 0;
+	}
+	if (!removal && !export_allowed(o->purpose, &cons)) {
+		s->no_consent++;
+		return 0;
+	}
+	if (collect) {
+		u64set_add(collect, (uint64_t)id);
+		return 0;
+	}
+	if (o->preset) {
+		if (removal && !w->has_rem)
+			return 0;
+		res = write_preset(w, c, p, r, removal, cons.email);
+	} else {
+		res = write_plain(w, c, p, r, removal);
+	}
+	if (res < 0)
+		return -2;
+	if (res == 1)
+		s->no_key++;
+	else if (removal)
+		s->removals++;
+	else
+		s->written++;
+	return 0;
+}
+
+/*
+ * The one walk over the profiles table: its live rows in ascending
+ * profile_id (see profiles.h), so the output is the same whatever the
+ * table's segments.  With collect set, the ids that pass the checks are
+ * added to it and nothing is written.
  */
 static int
 walk_profiles(struct store *st, const struct export_opts *o, struct export_stats *s,
     struct writer *w, struct u64set *collect)
 {
-	struct segment **segs;
-	size_t nsegs;
+	struct profiles pt;
+	struct segcache *c;
+	struct pcols *p;
 	int rc = 0;
 
-	if (store_segments(st, "profiles", &segs, &nsegs) < 0)
+	if (profiles_open(st, &pt) < 0)
 		return -1;
-	for (size_t i = 0; i < nsegs && rc == 0; i++) {
-		struct segcache c;
-		struct pcols p;
-		const struct colvec *ids;
-		if (cdp_interrupted) {
+	c = xcalloc(pt.nsegs + 1, sizeof *c);
+	p = xcalloc(pt.nsegs + 1, sizeof *p);
+	for (size_t i = 0; i < pt.nsegs; i++) {
+		p[i].field = xcalloc(o->nfields + 1, sizeof *p[i].field);
+		pcols_find(&p[i], pt.segs[i], o->fields, o->nfields);
+		cache_init(&c[i], pt.segs[i], &pt, i);
+	}
+	for (size_t k = 0; k < pt.nlive && rc == 0; k++) {
+		const struct prow *pr = &pt.order[k];
+
+		if ((k & 0xfff) == 0 && cdp_interrupted) {
 			rc = cdp_seterr("interrupted");
 			break;
 		}
-		p.field = xcalloc(o->nfields + 1, sizeof *p.field);
-		pcols_find(&p, segs[i], o->fields, o->nfields);
-		cache_init(&c, segs[i]);
-		if (p.id < 0 || !(ids = cache_get(&c, p.id))) {
-			if (p.id < 0)
-				cdp_seterr("%s: profiles segment lacks profile_id", segs[i]->path);
+		rc = walk_row(o, s, w, collect, &c[pr->seg], &p[pr->seg], pr->id, pr->row);
+		if (rc == 0 && c[pr->seg].err)
 			rc = -1;
-		}
-		for (size_t r = 0; rc == 0 && r < segs[i]->nrows; r++) {
-			int64_t id = ids->iv[r];
-			int removal = 0;
-			struct export_consent cons;
-			int res;
-
-			if (o->add || o->remove) {
-				int in_add = o->add && u64set_has(o->add, (uint64_t)id);
-
-				removal = !in_add && o->remove && u64set_has(o->remove, (uint64_t)id);
-				if (!in_add && !removal)
-					continue;
-				u64set_add(&s->seen, (uint64_t)id);
-			}
-			cons.email = truth(cache_get(&c, p.email), r);
-			cons.ads = p.ads < 0 ? -2 : truth(cache_get(&c, p.ads), r);
-			cons.analytics = p.analytics < 0 ? -2 : truth(cache_get(&c, p.analytics), r);
-			cons.suppressed = 0;
-			for (int k = 0; k < 3; k++)
-				if (truth(cache_get(&c, p.supp[k]), r) == 1)
-					cons.suppressed = 1;
-			if (cons.suppressed) {
-				s->suppressed++;
-				continue;
-			}
-			if (!removal && !export_allowed(o->purpose, &cons)) {
-				s->no_consent++;
-				continue;
-			}
-			if (collect) {
-				u64set_add(collect, (uint64_t)id);
-				continue;
-			}
-			if (o->preset) {
-				if (removal && !w->has_rem)
-					continue;
-				res = write_preset(w, &c, &p, r, removal, cons.email);
-			} else {
-				res = write_plain(w, &c, &p, r, removal);
-			}
-			if (res < 0)
-				rc = -2;
-			else if (res == 1)
-				s->no_key++;
-			else if (removal)
-				s->removals++;
-			else
-				s->written++;
-		}
-		if (c.err && rc == 0)
-			rc = -1;
-		cache_free(&c);
-		free(p.field);
 	}
-	store_segments_free(segs, nsegs);
+	for (size_t i = 0; i < pt.nsegs; i++) {
+		cache_free(&c[i]);
+		free(p[i].field);
+	}
+	free(c);
+	free(p);
+	profiles_close(&pt);
 	if (rc == -2)
 		cdp_seterr("write error");
 	return rc;
+}
+
+/* Every visible column of the profiles table, virtual ones included, in its order. */
+static char **
+profile_columns(struct store *st, size_t *n)
+{
+	struct profiles pt;
+	char **all;
+	size_t k = 0;
+
+	if (profiles_open(st, &pt) < 0)
+		return NULL;
+	all = xcalloc(pt.ncols + 1, sizeof *all);
+	for (size_t i = 0; i < pt.ncols; i++)
+		if (pt.cols[i][0] != '_')
+			all[k++] = xstrdup(pt.cols[i]);
+	profiles_close(&pt);
+	*n = k;
+	return all;
 }
 
 /* Every visible column of a table, in first-seen order. */
@@ -873,7 +923,7 @@ export_profiles(struct store *st, const struct export_opts *o, struct export_sta
 	if (!o->preset) {
 		if (o->fields) {
 			size_t nvis;
-			char **vis = visible_columns(st, "profiles", &nvis);
+			char **vis = profile_columns(st, &nvis);
 
 			if (!vis)
 				return -1;
@@ -891,7 +941,7 @@ export_profiles(struct store *st, const struct export_opts *o, struct export_sta
 			names = o->fields;
 			nnames = o->nfields;
 		} else {
-			names = visible_columns(st, "profiles", &nnames);
+			names = profile_columns(st, &nnames);
 			if (!names)
 				return -1;
 			oo.fields = names;
@@ -972,7 +1022,7 @@ export_records(struct store *st, const struct export_opts *o, struct export_stat
 			free(ids);
 			continue;
 		}
-		cache_init(&c, seg);
+		cache_init(&c, seg, NULL, 0);
 		idx = xcalloc(nnames + 1, sizeof *idx);
 		for (size_t k = 0; k < nnames; k++)
 			idx[k] = segment_col_index(seg, names[k]);

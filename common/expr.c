@@ -136,17 +136,23 @@ int
 expr_schema_load(struct store *st, struct expr_schema *s)
 {
 	memset(s, 0, sizeof *s);
-	if (store_segments(st, "profiles", &s->psegs, &s->npsegs) < 0)
+	s->pt = xcalloc(1, sizeof *s->pt);
+	if (profiles_open(st, s->pt) < 0) {
+		free(s->pt);
+		s->pt = NULL;
 		return -1;
+	}
+	s->psegs = s->pt->segs;
+	s->npsegs = s->pt->nsegs;
 	if (store_segments(st, "records", &s->rsegs, &s->nrsegs) < 0) {
 		expr_schema_free(s);
 		return -1;
 	}
-	/* A column's type is its type in the first segment that has it. */
-	for (size_t i = 0; i < s->npsegs; i++)
-		for (size_t c = 0; c < s->psegs[i]->ncols; c++)
-			if (s->psegs[i]->cols[c].name[0] != '_')
-				expr_schema_add(s, 'p', s->psegs[i]->cols[c].name, s->psegs[i]->cols[c].type);
+	/* A column's type is its type in the first segment that has it
+	 * (virtual columns included: see profiles.h). */
+	for (size_t c = 0; c < s->pt->ncols; c++)
+		if (s->pt->cols[c][0] != '_')
+			expr_schema_add(s, 'p', s->pt->cols[c], s->pt->types[c]);
 	for (size_t i = 0; i < s->nrsegs; i++)
 		for (size_t c = 0; c < s->rsegs[i]->ncols; c++)
 			if (s->rsegs[i]->cols[c].name[0] != '_')
@@ -170,8 +176,10 @@ expr_schema_free(struct expr_schema *s)
 	names_free(s->events, s->nevents);
 	free(s->attr_types);
 	free(s->prop_types);
-	if (s->psegs)
-		store_segments_free(s->psegs, s->npsegs);
+	if (s->pt) {
+		profiles_close(s->pt);
+		free(s->pt);
+	}
 	if (s->rsegs)
 		store_segments_free(s->rsegs, s->nrsegs);
 	memset(s, 0, sizeof *s);
@@ -1194,6 +1202,10 @@ struct frame {
 	struct colvec *cols;
 	uint8_t *loaded;
 	struct expr_stats *stats;
+	struct profiles *pt;	/* profiles: the table's virtual columns */
+	size_t segno;
+	struct colvec vcols[PROFILES_NRFM];
+	uint8_t vloaded[PROFILES_NRFM];
 };
 
 static void
@@ -1205,6 +1217,9 @@ frame_init(struct frame *f, struct segment *seg, size_t base, struct expr_stats 
 	f->cols = xcalloc(seg->ncols ? seg->ncols : 1, sizeof *f->cols);
 	f->loaded = xcalloc(seg->ncols ? seg->ncols : 1, 1);
 	f->stats = stats;
+	f->pt = NULL;
+	f->segno = 0;
+	memset(f->vloaded, 0, sizeof f->vloaded);
 }
 
 static void
@@ -1213,8 +1228,26 @@ frame_free(struct frame *f)
 	for (size_t i = 0; i < f->seg->ncols; i++)
 		if (f->loaded[i])
 			colvec_free(&f->cols[i]);
+	for (int k = 0; k < PROFILES_NRFM; k++)
+		if (f->vloaded[k])
+			colvec_free(&f->vcols[k]);
 	free(f->cols);
 	free(f->loaded);
+}
+
+/* A virtual column of a profiles frame (see profiles.h). */
+static int
+frame_virtual(struct frame *f, int k, const struct colvec **out)
+{
+	if (!f->vloaded[k]) {
+		if (profiles_col(f->pt, f->segno, profiles_rfm_names[k], &f->vcols[k]) < 0)
+			return -1;
+		f->vloaded[k] = 1;
+		if (f->stats)
+			f->stats->columns_read++;
+	}
+	*out = &f->vcols[k];
+	return 0;
 }
 
 /* Column name of this frame, or NULL (all null) if the segment lacks it.
@@ -1222,9 +1255,13 @@ frame_free(struct frame *f)
 static int
 frame_col(struct frame *f, const char *name, const struct colvec **out)
 {
-	int idx = segment_col_index(f->seg, name);
+	int idx;
 
 	*out = NULL;
+	for (int k = 0; f->pt && k < PROFILES_NRFM; k++)
+		if (strcmp(name, profiles_rfm_names[k]) == 0)
+			return frame_virtual(f, k, out);
+	idx = segment_col_index(f->seg, name);
 	if (idx < 0)
 		return 0;
 	if (!f->loaded[idx]) {
@@ -1663,8 +1700,8 @@ cannot_match(const struct node *nd, const struct segment *seg)
 		return 0;
 	}
 	a = nd->a;
-	if (a->kind != N_ATTR)
-		return 0;
+	if (a->kind != N_ATTR || profiles_is_virtual(a->name))
+		return 0;	/* a virtual column has no footer statistics */
 	idx = segment_col_index(seg, a->name);
 	if (idx < 0)	/* all null: only "is null" can be true */
 		return !(nd->kind == N_ISNULL && !nd->negate);
@@ -1985,7 +2022,7 @@ expr_eval(struct expr *e, struct store *st, const struct expr_schema *s,
 		base[i] = nprof;
 		nprof += s->psegs[i]->nrows;
 	}
-	stats->profiles = nprof;
+	stats->profiles = s->pt ? s->pt->nlive : nprof;
 	if (nprof > UINT32_MAX) {
 		free(base);
 		return cdp_seterr("too many profiles");
@@ -2001,7 +2038,11 @@ expr_eval(struct expr *e, struct store *st, const struct expr_schema *s,
 				goto out;
 			}
 			for (size_t k = 0; k < v.n; k++) {
-				size_t slot = id_slot(&ids, v.iv[k]);
+				size_t slot;
+
+				if (!profiles_live(s->pt, i, k))
+					continue;	/* superseded or merged away */
+				slot = id_slot(&ids, v.iv[k]);
 
 				ids.keys[slot] = v.iv[k];
 				ids.rows[slot] = (uint32_t)(base[i] + k);
@@ -2023,6 +2064,8 @@ expr_eval(struct expr *e, struct store *st, const struct expr_schema *s,
 		}
 		stats->psegs_read++;
 		frame_init(&f, seg, base[i], stats);
+		f.pt = s->pt;
+		f.segno = i;
 		res = xmalloc(f.n ? f.n : 1);
 		if (eval_cond(e->root, &f, res) < 0 || frame_col(&f, "profile_id", &pid) < 0 || !pid) {
 			if (!pid)
@@ -2032,7 +2075,8 @@ expr_eval(struct expr *e, struct store *st, const struct expr_schema *s,
 			goto out;
 		}
 		for (size_t k = 0; k < f.n; k++) {
-			if (res[k] != T || (cand && !in_cand(cand, ncand, pid->iv[k])))
+			if (res[k] != T || !profiles_live(s->pt, i, k) ||
+			    (cand && !in_cand(cand, ncand, pid->iv[k])))
 				continue;
 			if (nm == cap) {
 				cap = cap ? cap * 2 : 1024;

@@ -22,6 +22,7 @@
 
 #include <stddef.h>
 #include <stdint.h>
+#include "profiles.h"
 #include "store.h"
 
 /* Value types of the language. */
@@ -37,8 +38,10 @@ struct expr_schema {
 	size_t nprops;
 	char **events;		/* event names (from the count_<event> columns) */
 	size_t nevents;
-	struct segment **psegs;	/* profiles segments (owned) */
+	struct segment **psegs;	/* profiles segments (pt's) */
 	size_t npsegs;
+	struct profiles *pt;	/* the profiles table: live rows, virtual columns
+				 * (owned; NULL for a schema built by hand) */
 	struct segment **rsegs;	/* records segments (owned) */
 	size_t nrsegs;
 };

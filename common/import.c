@@ -27,6 +27,7 @@
 #include "import.h"
 #include "infer.h"
 #include "jsonin.h"
+#include "lsm.h"
 #include "suppress.h"
 
 #define NULL_OFF UINT32_MAX
@@ -260,7 +261,8 @@ struct importer {
 	struct strbuf idn[5], tmp;
 	struct suppress sup;		/* erased people, by keyed hash */
 	struct time_opts role_topts, attr_topts;
-	struct u64set msgids;		/* hashes of message ids in the store */
+	struct u64set msgids;		/* hashes of this input's message ids */
+	struct lsm *msgx;		/* msgindex: hash of a message id -> batch */
 	char **segfiles;		/* written, not yet committed */
 	uint64_t *segids, *segrows;
 	size_t nsegs;
@@ -283,6 +285,8 @@ struct importer {
 	struct strbuf group_last;	/* group value of the last row taken */
 	int have_group;
 };
+
+static int message_seen(struct importer *im, const char *s, size_t len);
 
 /*
  * A rename can give two input columns one stored name ("Vorname" renamed
@@ -862,7 +866,11 @@ take_record(struct importer *im, const struct record *rec)
 		size_t len = best[ROLE_MESSAGE_ID]->len;
 
 		trim(&s, &len);
-		if (u64set_add(&im->msgids, hash_bytes(s, len))) {
+		int seen = message_seen(im, s, len);
+
+		if (seen < 0)
+			return -1;
+		if (seen) {
 			im->stats->duplicates++;
 			return 0;
 		}
@@ -1058,25 +1066,42 @@ describe_roles(const struct importer *im)
 	return sb.len ? sb_detach(&sb, NULL) : NULL;
 }
 
-/* Message ids already in the store, hashed, so replays are skipped. */
+/*
+ * Message ids already in the store, hashed, so replays are skipped: the
+ * msgindex table (lsm.h) maps each hash to its batch.  A store from
+ * before the index gets it built here once, from its records segments
+ * (one run per segment, so memory stays one segment's ids), and is
+ * never scanned again.
+ */
 static int
 load_message_ids(struct importer *im)
 {
 	struct segment **segs;
 	size_t n;
+	int rc = 0;
 
+	im->msgx = lsm_open(im->st, "msgindex");
+	/* one lookup per row: each part is read once */
+	lsm_set_cache(im->msgx, 1);
+	if (lsm_nruns(im->msgx) > 0)
+		return 0;
 	if (store_segments(im->st, "records", &segs, &n) < 0)
 		return -1;
-	for (size_t i = 0; i < n; i++) {
+	for (size_t i = 0; i < n && rc == 0; i++) {
 		int idx = segment_col_index(segs[i], "_message_id");
 		struct colvec v;
+		uint64_t *keys;
+		int64_t *vals;
+		size_t k = 0;
 
 		if (idx < 0 || segs[i]->cols[idx].nnull == segs[i]->nrows)
 			continue;
 		if (segment_read(segs[i], idx, &v) < 0) {
-			store_segments_free(segs, n);
-			return -1;
+			rc = -1;
+			break;
 		}
+		keys = xcalloc(v.n + 1, sizeof *keys);
+		vals = xcalloc(v.n + 1, sizeof *vals);
 		for (size_t r = 0; r < v.n; r++) {
 			size_t len;
 			const char *s;
@@ -1084,12 +1109,64 @@ load_message_ids(struct importer *im)
 			if (colvec_isnull(&v, r))
 				continue;
 			s = colvec_str(&v, r, &len);
-			u64set_add(&im->msgids, hash_bytes(s, len));
+			keys[k] = hash_bytes(s, len);
+			vals[k++] = (int64_t)segs[i]->batch;
 		}
 		colvec_free(&v);
+		k = lsm_sort_pairs(keys, vals, k);
+		rc = lsm_write_run(im->msgx, keys, vals, k);
+		free(keys);
+		free(vals);
 	}
 	store_segments_free(segs, n);
+	/* the runs are committed with this import's batch */
+	return rc < 0 ? -1 : lsm_compact(im->msgx, 0);
+}
+
+/*
+ * 1 if the message id was seen: earlier in this input, or in a batch of
+ * the store that is still there (a dropped batch's ids may come again).
+ * -1 with cdp_err() when the index cannot be read.
+ */
+static int
+message_seen(struct importer *im, const char *s, size_t len)
+{
+	uint64_t h = hash_bytes(s, len);
+	int64_t batch;
+
+	if (u64set_has(&im->msgids, h))
+		return 1;
+	if (lsm_lookup(im->msgx, &h, 1, &batch) < 0)
+		return -1;
+	if (batch > 0 && store_find(im->st, "batch", (uint64_t)batch))
+		return 1;
+	u64set_add(&im->msgids, h);
 	return 0;
+}
+
+/* This batch's message ids go into msgindex with the batch's commit. */
+static int
+record_message_ids(struct importer *im)
+{
+	const struct u64set *m = &im->msgids;
+	size_t n = 0;
+	uint64_t *keys = xcalloc(m->count + 2, sizeof *keys);
+	int64_t *vals;
+	int rc;
+
+	for (size_t i = 0; i < m->cap; i++)
+		if (m->slots[i])
+			keys[n++] = m->slots[i];
+	if (m->has_zero)
+		keys[n++] = 0;
+	vals = xcalloc(n + 1, sizeof *vals);
+	for (size_t i = 0; i < n; i++)
+		vals[i] = (int64_t)im->batch;
+	n = lsm_sort_pairs(keys, vals, n);
+	rc = lsm_write_run(im->msgx, keys, vals, n);
+	free(keys);
+	free(vals);
+	return rc < 0 ? -1 : lsm_compact(im->msgx, 0);
 }
 
 void
@@ -1168,6 +1245,7 @@ importer_free(struct importer *im)
 	suppress_free(&im->sup);
 	sb_free(&im->tmp);
 	u64set_free(&im->msgids);
+	lsm_close(im->msgx);
 	for (size_t i = 0; i < im->nsegs; i++)
 		free(im->segfiles[i]);
 	free(im->segfiles);
@@ -1366,6 +1444,8 @@ import_run(struct store *st, struct input *in, const struct import_opts *o,
 	if (roles.len)
 		mentry_set(b, "role-columns", "%s", roles.buf);
 	sb_free(&roles);
+	if (record_message_ids(&im) < 0)
+		goto out;
 	for (size_t i = 0; i < im.nsegs; i++) {
 		struct mentry *s = store_add(st, "segment", im.segids[i]);
 

@@ -23,6 +23,9 @@
  * Memory: per profile one struct prof; per distinct identifier one
  * struct ident; golden values and event counts in pooled nodes; no
  * allocation per record.
+ *
+ * The rules are read in merge_conf.c, the tables written in
+ * merge_write.c, --explain lives in merge_explain.c.
  */
 #include <errno.h>
 #include <stdlib.h>
@@ -33,538 +36,10 @@
 
 #include "attrs.h"
 #include "merge.h"
+#include "merge_int.h"
 #include "normalize.h"
 #include "profiles.h"
-
-#define NONE UINT32_MAX
-#define NO_TIME INT64_MIN
-
-static const char *const default_blocked[] = { "-1", "0", "null", "none", "n/a", "na",
-	"anonymous", "undefined", "unknown", "test", "test@test.com", "test@example.com",
-	"noreply@example.com", "a@a.com", "x@x.com", "nobody@nowhere.com", NULL };
-static const char *const default_blockre[] = { "^[0-]*$", "^\\+?0+$",
-	"^(no-?reply|test|none|null|unknown|dummy|fake|asdf)@", "@(example\\.invalid|test\\.test)$",
-	NULL };
-
-/* ---- configuration ---------------------------------------------------- */
-
-static void
-list_add(char ***list, size_t *n, const char *s)
-{
-	*list = xreallocarray(*list, *n + 1, sizeof **list);
-	(*list)[(*n)++] = xstrdup(s);
-}
-
-static void
-list_free(char **list, size_t n)
-{
-	for (size_t i = 0; i < n; i++)
-		free(list[i]);
-	free(list);
-}
-
-static void
-split_list(char ***list, size_t *n, const char *v)
-{
-	char *copy = xstrdup(v), *p = copy, *tok;
-
-	list_free(*list, *n);
-	*list = NULL;
-	*n = 0;
-	while ((tok = strsep(&p, ",")) != NULL) {
-		while (*tok == ' ' || *tok == '\t')
-			tok++;
-		char *e = tok + strlen(tok);
-
-		while (e > tok && (e[-1] == ' ' || e[-1] == '\t'))
-			*--e = '\0';
-		if (*tok)
-			list_add(list, n, tok);
-	}
-	free(copy);
-}
-
-static struct idtype *
-type_find(struct merge_config *c, const char *name)
-{
-	for (size_t i = 0; i < c->ntypes; i++)
-		if (strcmp(c->types[i].name, name) == 0)
-			return &c->types[i];
-	return NULL;
-}
-
-static int
-type_add(struct merge_config *c, const char *name, const char *column, int limit)
-{
-	struct idtype *t;
-
-	if (type_find(c, name))
-		return 0;
-	if (c->ntypes == MERGE_MAX_TYPES)
-		return cdp_seterr("at most %d identifier types", MERGE_MAX_TYPES);
-	t = &c->types[c->ntypes++];
-	memset(t, 0, sizeof *t);
-	t->name = xstrdup(name);
-	t->column = xstrdup(column);
-	t->limit = limit;
-	return 0;
-}
-
-static int
-block_regex(struct idtype *t, const char *re)
-{
-	regex_t r;
-	int e = regcomp(&r, re, REG_EXTENDED | REG_NOSUB | REG_ICASE);
-
-	if (e) {
-		char msg[128];
-
-		regerror(e, &r, msg, sizeof msg);
-		return cdp_seterr("bad regular expression '%s': %s", re, msg);
-	}
-	t->blockre = xreallocarray(t->blockre, t->nblockre + 1, sizeof *t->blockre);
-	t->blockre_src = xreallocarray(t->blockre_src, t->nblockre + 1, sizeof *t->blockre_src);
-	t->blockre[t->nblockre] = r;
-	t->blockre_src[t->nblockre++] = xstrdup(re);
-	return 0;
-}
-
-static void
-config_defaults(struct merge_config *c)
-{
-	static const struct { const char *name, *column; int limit; } types[] = {
-		{ "customer_id", "_customer_id", 1 },
-		{ "email", "_email", 5 },
-		{ "phone", "_phone", 3 },
-		{ "loyalty_id", "_loyalty_id", 2 },
-		{ "anonymous_id", "_anonymous_id", 10 },
-	};
-
-	memset(c, 0, sizeof *c);
-	for (size_t i = 0; i < sizeof types / sizeof types[0]; i++) {
-		type_add(c, types[i].name, types[i].column, types[i].limit);
-		c->types[i].weak = strcmp(types[i].name, "anonymous_id") == 0;
-		for (int k = 0; default_blocked[k]; k++)
-			list_add(&c->types[i].blocked, &c->types[i].nblocked, default_blocked[k]);
-		for (int k = 0; default_blockre[k]; k++)
-			block_regex(&c->types[i], default_blockre[k]);
-	}
-	c->max_records = 100000;
-	c->max_merges = 1000;
-	split_list(&c->order_events, &c->norder_events, "order, order_completed, purchase, checkout_completed");
-	split_list(&c->revenue_columns, &c->nrevenue_columns,
-	    "amount, revenue, total, order_total, properties.revenue, properties.total, properties.amount");
-	split_list(&c->consent_columns, &c->nconsent_columns,
-	    "email_opt_in, email_consent, accepts_email_marketing, newsletter, opt_in, subscribed, "
-	    "status, traits.email_opt_in");
-}
-
-static int
-apply_setting(struct merge_config *c, char *key, char *val)
-{
-	char *arg = strchr(key, ' ');
-	struct idtype *t;
-
-	if (arg) {
-		*arg++ = '\0';
-		while (*arg == ' ')
-			arg++;
-	}
-	if (strcmp(key, "identifiers") == 0) {
-		/* a new priority order: reorder the known types, keep their rules */
-		struct merge_config old = *c;
-		char **names = NULL;
-		size_t n = 0;
-
-		split_list(&names, &n, val);
-		c->ntypes = 0;
-		for (size_t i = 0; i < n; i++) {
-			struct idtype *ot = NULL;
-
-			for (size_t k = 0; k < old.ntypes; k++)
-				if (old.types[k].name && strcmp(old.types[k].name, names[i]) == 0)
-					ot = &old.types[k];
-			if (!ot) {
-				list_free(names, n);
-				return cdp_seterr("unknown identifier type '%s' (add it with 'identifier NAME = COLUMN')",
-				    names[i]);
-			}
-			c->types[c->ntypes++] = *ot;
-			ot->name = NULL;	/* moved */
-		}
-		for (size_t k = 0; k < old.ntypes; k++) {
-			if (!old.types[k].name)
-				continue;
-			/* a type left out of the list no longer links */
-			free(old.types[k].name);
-			free(old.types[k].column);
-			list_free(old.types[k].blocked, old.types[k].nblocked);
-			for (size_t r = 0; r < old.types[k].nblockre; r++) {
-				regfree(&old.types[k].blockre[r]);
-				free(old.types[k].blockre_src[r]);
-			}
-			free(old.types[k].blockre);
-			free(old.types[k].blockre_src);
-		}
-		list_free(names, n);
-	} else if (strcmp(key, "identifier") == 0 && arg) {
-		if (type_add(c, arg, val, 0) < 0)
-			return -1;
-	} else if (strcmp(key, "limit") == 0 && arg) {
-		char *end;
-		long n = strtol(val, &end, 10);
-
-		if (!(t = type_find(c, arg)))
-			return cdp_seterr("unknown identifier type '%s'", arg);
-		t->window = 0;
-		if (end != val && strncmp(end, " per ", 5) == 0) {
-			char *unit;
-			long w = strtol(end + 5, &unit, 10);
-			int64_t scale = *unit == 'h' ? 3600 : *unit == 'd' ? 86400 : *unit == 'w' ? 604800 : 0;
-
-			if (w <= 0 || !scale || unit[1])
-				return cdp_seterr("limit wants N or N per DURATION (7d, 12h, 2w), not '%s'", val);
-			t->window = (int64_t)w * scale * 1000000;
-			end = unit + 1;
-		}
-		if (end == val || *end || n < 0)
-			return cdp_seterr("limit wants N or N per DURATION (7d, 12h, 2w), not '%s'", val);
-		t->limit = (int)n;
-	} else if ((strcmp(key, "block") == 0 || strcmp(key, "block-regex") == 0) && arg) {
-		for (size_t i = 0; i < c->ntypes; i++) {
-			if (strcmp(arg, "*") != 0 && strcmp(arg, c->types[i].name) != 0)
-				continue;
-			if (key[5] == '\0')
-				list_add(&c->types[i].blocked, &c->types[i].nblocked, val);
-			else if (block_regex(&c->types[i], val) < 0)
-				return -1;
-		}
-		if (strcmp(arg, "*") != 0 && !type_find(c, arg))
-			return cdp_seterr("unknown identifier type '%s'", arg);
-	} else if (strcmp(key, "unblock") == 0 && arg) {
-		if (!(t = type_find(c, arg)))
-			return cdp_seterr("unknown identifier type '%s'", arg);
-		for (size_t i = 0; i < t->nblocked; i++)
-			if (strcmp(t->blocked[i], val) == 0)
-				t->blocked[i][0] = '\0';
-	} else if (strcmp(key, "max-records") == 0 || strcmp(key, "max-merges") == 0) {
-		char *end;
-		unsigned long long n = strtoull(val, &end, 10);
-
-		if (end == val || *end || n == 0 || val[0] == '-')
-			return cdp_seterr("%s wants a positive number, not '%s'", key, val);
-		if (key[4] == 'r')
-			c->max_records = n;
-		else
-			c->max_merges = n;
-	} else if (strcmp(key, "weak") == 0) {
-		char **names = NULL;
-		size_t n = 0;
-
-		split_list(&names, &n, val);
-		for (size_t i = 0; i < c->ntypes; i++)
-			c->types[i].weak = 0;
-		for (size_t i = 0; i < n; i++) {
-			if (strcmp(names[i], "none") == 0)
-				continue;
-			if (!(t = type_find(c, names[i]))) {
-				cdp_seterr("unknown identifier type '%s'", names[i]);
-				list_free(names, n);
-				return -1;
-			}
-			t->weak = 1;
-		}
-		list_free(names, n);
-	} else if (strcmp(key, "order-events") == 0) {
-		split_list(&c->order_events, &c->norder_events, val);
-	} else if (strcmp(key, "revenue") == 0) {
-		split_list(&c->revenue_columns, &c->nrevenue_columns, val);
-	} else if (strcmp(key, "consent") == 0) {
-		split_list(&c->consent_columns, &c->nconsent_columns, val);
-	} else if (strcmp(key, "golden") == 0 && arg) {
-		struct golden_rule *g;
-
-		if (c->ngolden == MERGE_MAX_RULES)
-			return cdp_seterr("at most %d golden rules", MERGE_MAX_RULES);
-		g = &c->golden[c->ngolden];
-		memset(g, 0, sizeof *g);
-		if (strcmp(val, "latest") == 0) {
-			g->how = GOLDEN_LATEST;
-		} else if (strcmp(val, "most-frequent") == 0) {
-			g->how = GOLDEN_FREQUENT;
-		} else if (strncmp(val, "source-priority", 15) == 0) {
-			g->how = GOLDEN_SOURCE;
-			split_list(&g->sources, &g->nsources, val + 15);
-		} else {
-			return cdp_seterr("golden wants latest, most-frequent or source-priority A, B, not '%s'", val);
-		}
-		g->attr = xstrdup(arg);
-		c->ngolden++;
-	} else {
-		return cdp_seterr("unknown setting '%s'", key);
-	}
-	return 0;
-}
-
-/* One alternation per type, so a new value costs one regexec, not one per rule. */
-static int
-combine_regexes(struct merge_config *c)
-{
-	for (size_t i = 0; i < c->ntypes; i++) {
-		struct idtype *t = &c->types[i];
-		struct strbuf sb = STRBUF_INIT;
-		int e;
-
-		if (!t->nblockre)
-			continue;
-		for (size_t k = 0; k < t->nblockre; k++)
-			sb_addf(&sb, "%s(%s)", k ? "|" : "", t->blockre_src[k]);
-		e = regcomp(&t->blockre_all, sb.buf, REG_EXTENDED | REG_NOSUB | REG_ICASE);
-		sb_free(&sb);
-		if (e)
-			return cdp_seterr("cannot combine the block-regex rules of %s", t->name);
-		t->has_all = 1;
-	}
-	return 0;
-}
-
-int
-merge_config_load(struct merge_config *c, const char *path)
-{
-	FILE *f;
-	char *line = NULL;
-	size_t cap = 0;
-	unsigned long lineno = 0;
-
-	config_defaults(c);
-	if (!path || !(f = fopen(path, "r"))) {
-		if (path && errno != ENOENT)
-			return cdp_seterr("%s: %s", path, strerror(errno));
-		return combine_regexes(c);
-	}
-	while (getline(&line, &cap, f) > 0) {
-		char *p = line, *eq, *e;
-
-		lineno++;
-		while (*p == ' ' || *p == '\t')
-			p++;
-		e = p + strlen(p);
-		while (e > p && (e[-1] == '\n' || e[-1] == '\r' || e[-1] == ' ' || e[-1] == '\t'))
-			*--e = '\0';
-		if (*p == '#' || *p == '\0')
-			continue;
-		eq = strchr(p, '=');
-		if (!eq) {
-			cdp_seterr("%s:%lu: expected 'setting = value'", path, lineno);
-			goto fail;
-		}
-		*eq = '\0';
-		e = eq;
-		while (e > p && (e[-1] == ' ' || e[-1] == '\t'))
-			*--e = '\0';
-		eq++;
-		while (*eq == ' ' || *eq == '\t')
-			eq++;
-		if (apply_setting(c, p, eq) < 0) {
-			char msg[512];
-
-			snprintf(msg, sizeof msg, "%s", cdp_err());
-			cdp_seterr("%s:%lu: %s", path, lineno, msg);
-			goto fail;
-		}
-	}
-	free(line);
-	fclose(f);
-	return combine_regexes(c);
-fail:
-	free(line);
-	fclose(f);
-	return -1;
-}
-
-static int
-merge_has_weak(const struct merge_config *c)
-{
-	for (size_t i = 0; i < c->ntypes; i++)
-		if (c->types[i].weak)
-			return 1;
-	return 0;
-}
-
-static void
-print_list(FILE *f, const char *key, char **list, size_t n)
-{
-	fprintf(f, "%s = ", key);
-	for (size_t i = 0; i < n; i++)
-		fprintf(f, "%s%s", i ? ", " : "", list[i]);
-	fputc('\n', f);
-}
-
-void
-merge_config_print(const struct merge_config *c, FILE *f)
-{
-	fprintf(f, "# cdp-merge rules (see cdp-merge(1)); put changes in STORE/merge.conf\n");
-	for (size_t i = 0; i < c->ntypes; i++)
-		if (c->types[i].column[0] != '_')
-			fprintf(f, "identifier %s = %s\n", c->types[i].name, c->types[i].column);
-	fprintf(f, "identifiers = ");
-	for (size_t i = 0; i < c->ntypes; i++)
-		fprintf(f, "%s%s", i ? ", " : "", c->types[i].name);
-	fputc('\n', f);
-	for (size_t i = 0; i < c->ntypes; i++) {
-		fprintf(f, "limit %s = %d", c->types[i].name, c->types[i].limit);
-		if (c->types[i].window % (86400LL * 1000000) == 0 && c->types[i].window)
-			fprintf(f, " per %lldd", (long long)(c->types[i].window / (86400LL * 1000000)));
-		else if (c->types[i].window)
-			fprintf(f, " per %lldh", (long long)(c->types[i].window / (3600LL * 1000000)));
-		fputc('\n', f);
-	}
-	for (size_t i = 0; i < c->ntypes; i++) {
-		for (size_t k = 0; k < c->types[i].nblocked; k++)
-			if (c->types[i].blocked[k][0])
-				fprintf(f, "block %s = %s\n", c->types[i].name, c->types[i].blocked[k]);
-		for (size_t k = 0; k < c->types[i].nblockre; k++)
-			fprintf(f, "block-regex %s = %s\n", c->types[i].name, c->types[i].blockre_src[k]);
-	}
-	fprintf(f, "weak = ");
-	for (size_t i = 0, k = 0; i < c->ntypes; i++)
-		if (c->types[i].weak)
-			fprintf(f, "%s%s", k++ ? ", " : "", c->types[i].name);
-	if (!merge_has_weak(c))
-		fprintf(f, "none");
-	fputc('\n', f);
-	fprintf(f, "max-records = %llu\n", (unsigned long long)c->max_records);
-	fprintf(f, "max-merges = %llu\n", (unsigned long long)c->max_merges);
-	print_list(f, "order-events", c->order_events, c->norder_events);
-	print_list(f, "revenue", c->revenue_columns, c->nrevenue_columns);
-	print_list(f, "consent", c->consent_columns, c->nconsent_columns);
-	for (size_t i = 0; i < c->ngolden; i++) {
-		const struct golden_rule *g = &c->golden[i];
-
-		if (g->how == GOLDEN_SOURCE) {
-			fprintf(f, "golden %s = source-priority ", g->attr);
-			for (size_t k = 0; k < g->nsources; k++)
-				fprintf(f, "%s%s", k ? ", " : "", g->sources[k]);
-			fputc('\n', f);
-		} else {
-			fprintf(f, "golden %s = %s\n", g->attr, g->how == GOLDEN_FREQUENT ? "most-frequent" : "latest");
-		}
-	}
-}
-
-void
-merge_config_free(struct merge_config *c)
-{
-	for (size_t i = 0; i < c->ntypes; i++) {
-		struct idtype *t = &c->types[i];
-
-		free(t->name);
-		free(t->column);
-		list_free(t->blocked, t->nblocked);
-		for (size_t r = 0; r < t->nblockre; r++) {
-			regfree(&t->blockre[r]);
-			free(t->blockre_src[r]);
-		}
-		free(t->blockre);
-		free(t->blockre_src);
-		if (t->has_all)
-			regfree(&t->blockre_all);
-	}
-	list_free(c->order_events, c->norder_events);
-	list_free(c->revenue_columns, c->nrevenue_columns);
-	list_free(c->consent_columns, c->nconsent_columns);
-	for (size_t i = 0; i < c->ngolden; i++) {
-		free(c->golden[i].attr);
-		list_free(c->golden[i].sources, c->golden[i].nsources);
-	}
-	memset(c, 0, sizeof *c);
-}
-
-/* ---- state ------------------------------------------------------------ */
-
-struct prof {
-	int64_t id;
-	uint32_t nmerges;
-	uint64_t nrec, nevt, nord;
-	int64_t first_seen, last_seen, first_order, last_order;
-	int64_t revenue;		/* in cents: sums exact, runs add alike */
-	uint64_t sources;		/* bit per source index */
-	uint16_t idcount[MERGE_MAX_TYPES];
-	int8_t consent;			/* -1 unknown, 0 no, 1 yes */
-	int64_t consent_t;
-	uint32_t attrs, events;		/* node lists, NONE-terminated */
-	uint32_t windowed;		/* its identifiers of windowed types */
-};
-
-struct anode {			/* one golden attribute value of a profile */
-	uint32_t next, attr;
-	int64_t t;
-	int32_t rank;
-	uint32_t votes;
-	uint64_t off;
-	uint32_t len;
-};
-
-struct enode {			/* count and last time of one event type */
-	uint32_t next, ev;
-	uint64_t count;
-	int64_t last;
-};
-
-/* A slot holds the key itself, so a probe touches one cache line. */
-struct islot {
-	uint64_t key;			/* 0: empty */
-	uint32_t idx;
-};
-
-struct ident {
-	uint64_t key;
-	uint32_t prof;
-	uint8_t type;
-	uint64_t off;
-	uint32_t len;
-	int64_t first;			/* time of the record that brought it */
-	uint32_t next;			/* next windowed identifier of the profile */
-};
-
-struct refusal {
-	int64_t batch, line, profile;
-	uint8_t type;
-	uint64_t off;
-	uint32_t len;
-	const char *reason;
-};
-
-struct engine {
-	struct store *st;
-	const struct merge_config *c;
-	const struct merge_opts *o;
-	struct merge_stats *stats;
-	struct prof *p;
-	size_t np, capp;
-	struct anode *an;
-	size_t nan, capan;
-	struct enode *en;
-	size_t nen, capen;
-	struct ident *id;
-	size_t nid, capid;
-	struct islot *idslots;		/* open addressing over id[] */
-	size_t nidslots;
-	uint32_t *parent;		/* union-find over p[], apart for the cache */
-	size_t capparent;
-	struct strbuf vals;		/* identifier and attribute values */
-	struct strmap attrs, events, sources;
-	char **attr_names, **event_names, **source_names;
-	size_t nattr, nevent, nsource;
-	struct u64set blocked;
-	int64_t next_profile;
-	int64_t *merge_old, *merge_new;
-	uint8_t *merge_type;
-	size_t nmerge, capmerge;
-	struct refusal *ref;
-	size_t nref, capref;
-	int64_t now;
-};
+#include "lsm.h"
 
 /* Revenue never wraps around: a sum past the range stays at its end. */
 static void
@@ -598,8 +73,8 @@ prof_new(struct engine *g, int64_t id)
 	return (uint32_t)g->np++;
 }
 
-static uint32_t
-find(struct engine *g, uint32_t x)
+uint32_t
+merge_find(struct engine *g, uint32_t x)
 {
 	uint32_t root = x;
 
@@ -679,6 +154,8 @@ ident_add(struct engine *g, uint64_t key, int type, const char *s, size_t len, u
 	d->len = (uint32_t)len;
 	d->first = first;
 	d->next = NONE;
+	d->seq = g->next_ident++;
+	d->was = 0;
 	if (g->c->types[type].window) {
 		d->next = g->p[prof].windowed;
 		g->p[prof].windowed = (uint32_t)g->nid;
@@ -701,7 +178,7 @@ dict_index(struct strmap *m, char ***names, size_t *n, const char *s, size_t len
 	return (uint32_t)(*n)++;
 }
 
-static const struct golden_rule *
+const struct golden_rule *
 golden_rule_for(const struct merge_config *c, const char *attr)
 {
 	for (size_t i = 0; i < c->ngolden; i++)
@@ -1084,7 +561,7 @@ link_record(struct engine *g, struct idval *ids, size_t n, int64_t batch, int64_
 				pending[ids[j].type]--;
 			continue;
 		}
-		uint32_t q = find(g, g->id[d].prof);
+		uint32_t q = merge_find(g, g->id[d].prof);
 
 		if (q == target)
 			continue;
@@ -1123,8 +600,8 @@ link_record(struct engine *g, struct idval *ids, size_t n, int64_t batch, int64_
 /* ---- reading records -------------------------------------------------- */
 
 /* Text of a non-null cell; for strings a pointer into the column. */
-static const char *
-cell_text(const struct colvec *v, size_t r, struct strbuf *tmp, size_t *len)
+const char *
+merge_cell_text(const struct colvec *v, size_t r, struct strbuf *tmp, size_t *len)
 {
 	if (v->type == CT_STR)
 		return colvec_str(v, r, len);
@@ -1151,8 +628,8 @@ consent_value(const char *s)
 	return -1;
 }
 
-static int
-has_name(char **names, size_t n, const char *name)
+int
+merge_has_name(char **names, size_t n, const char *name)
 {
 	for (size_t i = 0; i < n; i++)
 		if (strcmp(names[i], name) == 0)
@@ -1188,8 +665,8 @@ attr_key(const char *s, struct strbuf *out)
 }
 
 /* A column of s read whole, or NULL (vec not touched) when s lacks it. */
-static struct colvec *
-read_col(struct segment *s, const char *name, struct colvec *v, int *err)
+struct colvec *
+merge_read_col(struct segment *s, const char *name, struct colvec *v, int *err)
 {
 	int idx = segment_col_index(s, name);
 
@@ -1262,18 +739,18 @@ process_segment(struct engine *g, struct segment *s, const struct mentry *batch,
 		char *copy = xstrdup(rc), *p = copy, *tok;
 
 		while ((tok = strsep(&p, "\t")) != NULL)
-			list_add(&roles, &nroles, tok);
+			merge_list_add(&roles, &nroles, tok);
 		free(copy);
 	}
 	person_batch = batch && mentry_get(batch, "kind") && strcmp(mentry_get(batch, "kind"), "person") == 0;
-	src = read_col(s, "_source", &vsrc, &err);
-	kind = read_col(s, "_kind", &vkind, &err);
-	event = read_col(s, "_event", &vevent, &err);
-	tm = read_col(s, "_time", &vtime, &err);
-	bt = read_col(s, "_batch", &vbatch, &err);
-	ln = read_col(s, "_line", &vline, &err);
+	src = merge_read_col(s, "_source", &vsrc, &err);
+	kind = merge_read_col(s, "_kind", &vkind, &err);
+	event = merge_read_col(s, "_event", &vevent, &err);
+	tm = merge_read_col(s, "_time", &vtime, &err);
+	bt = merge_read_col(s, "_batch", &vbatch, &err);
+	ln = merge_read_col(s, "_line", &vline, &err);
 	for (size_t t = 0; t < c->ntypes; t++)
-		idp[t] = read_col(s, c->types[t].column, &idv[t], &err);
+		idp[t] = merge_read_col(s, c->types[t].column, &idv[t], &err);
 	rev = xcalloc(c->nrevenue_columns + 1, sizeof *rev);
 	for (size_t k = 0; k < c->nrevenue_columns; k++)
 		if (read_col_folded(s, c->revenue_columns[k], &rev[nrev], &err))
@@ -1289,7 +766,7 @@ process_segment(struct engine *g, struct segment *s, const struct mentry *batch,
 
 		if (name[0] == '_' && name[1] != '_')
 			continue;
-		if (has_name(roles, nroles, name))
+		if (merge_has_name(roles, nroles, name))
 			continue;
 		if (!person_batch) {
 			if (strncmp(name, "traits.", 7) != 0)
@@ -1328,7 +805,7 @@ process_segment(struct engine *g, struct segment *s, const struct mentry *batch,
 			const char *name = event->ddata + event->doff[d];
 
 			evidx[d] = NONE;	/* entered when a row uses it */
-			isorder[d] = has_name(c->order_events, c->norder_events, name);
+			isorder[d] = merge_has_name(c->order_events, c->norder_events, name);
 		}
 	}
 
@@ -1347,7 +824,7 @@ process_segment(struct engine *g, struct segment *s, const struct mentry *batch,
 			if (!v || colvec_isnull(v, r))
 				continue;
 			ids[nids].type = (int)k;
-			ids[nids].s = cell_text(v, r, &idtmp[k], &ids[nids].len);
+			ids[nids].s = merge_cell_text(v, r, &idtmp[k], &ids[nids].len);
 			ids[nids].key = ident_key((int)k, ids[nids].s, ids[nids].len);
 			nids++;
 		}
@@ -1364,7 +841,7 @@ process_segment(struct engine *g, struct segment *s, const struct mentry *batch,
 			g->stats->unlinked++;
 			continue;
 		}
-		pi = find(g, pi);
+		pi = merge_find(g, pi);
 		p = &g->p[pi];
 		(*links)[r] = p->id;
 		p->nrec++;
@@ -1405,7 +882,7 @@ process_segment(struct engine *g, struct segment *s, const struct mentry *batch,
 
 			if (colvec_isnull(&cons[k], r))
 				continue;
-			v = cell_text(&cons[k], r, &tmp, &len);
+			v = merge_cell_text(&cons[k], r, &tmp, &len);
 			yes = consent_value(v);
 			/* the latest word counts; untimed rows yield to timed ones */
 			if (yes < 0)
@@ -1420,7 +897,7 @@ process_segment(struct engine *g, struct segment *s, const struct mentry *batch,
 		for (size_t k = 0; k < nids; k++) {
 			uint32_t d = ident_find(g, ids[k].key);
 
-			if (d == NONE || find(g, g->id[d].prof) != pi)
+			if (d == NONE || merge_find(g, g->id[d].prof) != pi)
 				continue;	/* refused or blocked for this record */
 			golden_offer(g, pi, typeattr[ids[k].type], g->vals.buf + g->id[d].off,
 			    g->id[d].len, t, colvec_str(src, r, NULL), g->id[d].off);
@@ -1431,7 +908,7 @@ process_segment(struct engine *g, struct segment *s, const struct mentry *batch,
 
 			if (colvec_isnull(&ac[k].v, r) || (!person_batch && !is_event))
 				continue;
-			v = cell_text(&ac[k].v, r, &tmp, &len);
+			v = merge_cell_text(&ac[k].v, r, &tmp, &len);
 			golden_offer(g, pi, ac[k].attr, v, len, t, colvec_str(src, r, NULL), NO_OFF);
 		}
 		if (g->o->progress && (g->stats->records & 0xfffff) == 0)
@@ -1466,7 +943,7 @@ out:
 	free(rev);
 	free(cons);
 	free(ac);
-	list_free(roles, nroles);
+	merge_list_free(roles, nroles);
 	sb_free(&tmp);
 	for (size_t t = 0; t < MERGE_MAX_TYPES; t++)
 		sb_free(&idtmp[t]);
@@ -1475,139 +952,370 @@ out:
 
 /* ---- state in the store ----------------------------------------------- */
 
-static const char *const fixed_columns[] = { "profile_id", "sources", "records", "events",
-	"orders", "revenue", "avg_order_value", "first_seen", "last_seen", "first_order",
-	"last_order", "rfm_recency", "rfm_frequency", "rfm_monetary", "rfm_score",
-	"email_consent", NULL };
-
-static int64_t
-cell_int(const struct colvec *v, size_t r, int64_t dflt)
+int64_t
+merge_cell_int(const struct colvec *v, size_t r, int64_t dflt)
 {
 	return v && !colvec_isnull(v, r) ? v->iv[r] : dflt;
 }
 
-/* Read back the profiles and identifiers of the previous run. */
+static void load_cell(struct engine *g, struct segment *s, struct colvec *v, size_t k, size_t r,
+    uint32_t pi, struct strbuf *tmp);
+
+/*
+ * One profile row of segment s (its columns read whole into v, got[k]
+ * set for those read) into the engine.  Returns the profile's index.
+ */
+static uint32_t
+load_row(struct engine *g, struct segment *s, struct colvec *v, const int *got, size_t r,
+    struct strbuf *tmp)
+{
+#define COL(name) (segment_col_index(s, name) >= 0 && got[segment_col_index(s, name)] ? \
+	&v[segment_col_index(s, name)] : NULL)
+	struct colvec *pid = COL("profile_id"), *rev = COL("revenue"), *srcs = COL("sources"),
+	    *cons = COL("email_consent");
+	uint32_t pi = prof_new(g, pid->iv[r]);
+	struct prof *p = &g->p[pi];
+
+	p->nrec = (uint64_t)merge_cell_int(COL("records"), r, 0);
+	p->nmerges = (uint32_t)merge_cell_int(COL("_merges"), r, 0);
+	p->nevt = (uint64_t)merge_cell_int(COL("events"), r, 0);
+	p->nord = (uint64_t)merge_cell_int(COL("orders"), r, 0);
+	if (!rev || colvec_isnull(rev, r) || colvec_cents(rev, r, &p->revenue) < 0)
+		p->revenue = 0;
+	p->first_seen = merge_cell_int(COL("first_seen"), r, NO_TIME);
+	p->last_seen = merge_cell_int(COL("last_seen"), r, NO_TIME);
+	p->first_order = merge_cell_int(COL("first_order"), r, NO_TIME);
+	p->last_order = merge_cell_int(COL("last_order"), r, NO_TIME);
+	if (cons && !colvec_isnull(cons, r)) {
+		p->consent = (int8_t)cons->iv[r];
+		p->consent_t = merge_cell_int(COL("_t:email_consent"), r, NO_TIME);
+	}
+#undef COL
+	if (srcs && !colvec_isnull(srcs, r)) {
+		char *list = xstrdup(colvec_str(srcs, r, NULL)), *q = list, *tok;
+
+		while ((tok = strsep(&q, ",")) != NULL) {
+			uint32_t si;
+
+			while (*tok == ' ')
+				tok++;
+			si = dict_index(&g->sources, &g->source_names, &g->nsource, tok, strlen(tok));
+			if (si < 64)
+				g->p[pi].sources |= 1ULL << si;
+		}
+		free(list);
+	}
+	for (size_t k = 0; k < s->ncols; k++)
+		if (got[k] && !colvec_isnull(&v[k], r))
+			load_cell(g, s, v, k, r, pi, tmp);
+	return pi;
+}
+
+/* A golden attribute or an event count of profile pi, from column k. */
+static void
+load_cell(struct engine *g, struct segment *s, struct colvec *v, size_t k, size_t r, uint32_t pi,
+    struct strbuf *tmp)
+{
+	const char *name = s->cols[k].name;
+	char tname[512];
+	int ti;
+
+	if (strncmp(name, "count_", 6) == 0) {
+		snprintf(tname, sizeof tname, "last_%s", name + 6);
+		ti = segment_col_index(s, tname);
+		event_count(g, pi, dict_index(&g->events, &g->event_names, &g->nevent,
+		    name + 6, strlen(name + 6)), (uint64_t)v[k].iv[r],
+		    ti >= 0 ? merge_cell_int(&v[ti], r, NO_TIME) : NO_TIME);
+		return;
+	}
+	snprintf(tname, sizeof tname, "_t:%s", name);
+	ti = segment_col_index(s, tname);
+	if (ti < 0)
+		return;		/* not a golden attribute */
+	size_t len;
+	const char *val = merge_cell_text(&v[k], r, tmp, &len);
+	uint32_t attr = dict_index(&g->attrs, &g->attr_names, &g->nattr, name, strlen(name));
+
+	golden_offer(g, pi, attr, val, len, merge_cell_int(&v[ti], r, NO_TIME), "", NO_OFF);
+	/* a loaded value keeps the rank or votes it had won with */
+	snprintf(tname, sizeof tname, "_r:%s", name);
+	int ri = segment_col_index(s, tname);
+
+	for (uint32_t x = g->p[pi].attrs; x != NONE; x = g->an[x].next) {
+		if (g->an[x].attr != attr)
+			continue;
+		if (ri >= 0 && !colvec_isnull(&v[ri], r))
+			g->an[x].rank = (int32_t)v[ri].iv[r];
+		snprintf(tname, sizeof tname, "_v:%s", name);
+		ri = segment_col_index(s, tname);
+		if (ri >= 0 && !colvec_isnull(&v[ri], r))
+			g->an[x].votes = (uint32_t)v[ri].iv[r];
+	}
+}
+
+/*
+ * The identifiers of profile pi from its _ids cell: per identifier
+ * "SEQ TYPE FIRST LEN:VALUE " (FIRST "-" when untimed), in seq order.
+ * Identifiers of a type no longer configured are dropped.
+ */
 static int
-state_load(struct engine *g)
+load_ids(struct engine *g, uint32_t pi, const char *s, size_t n)
+{
+	const char *end = s + n;
+
+	while (s < end) {
+		char *e, tname[256];
+		uint64_t seq = strtoull(s, &e, 10), len;
+		int64_t first = NO_TIME;
+		const char *t = e + 1, *sp;
+		int type = -1;
+
+		if (*e != ' ' || !(sp = memchr(t, ' ', (size_t)(end - t))) || (size_t)(sp - t) >= sizeof tname)
+			return -1;
+		memcpy(tname, t, (size_t)(sp - t));
+		tname[sp - t] = '\0';
+		if (sp[1] == '-')
+			e = (char *)sp + 2;
+		else
+			first = strtoll(sp + 1, &e, 10);
+		if (*e != ' ')
+			return -1;
+		len = strtoull(e + 1, &e, 10);
+		if (*e != ':' || len > (uint64_t)(end - e - 1))
+			return -1;
+		for (size_t k = 0; k < g->c->ntypes; k++)
+			if (strcmp(g->c->types[k].name, tname) == 0)
+				type = (int)k;
+		s = e + 1 + len;
+		if (s < end && *s == ' ')
+			s++;
+		if (type < 0)
+			continue;
+		uint64_t key = ident_key(type, e + 1, len);
+
+		if (ident_find(g, key) != NONE)
+			continue;
+		uint32_t d = ident_add(g, key, type, e + 1, len, pi, first);
+
+		g->id[d].seq = seq;
+		g->id[d].was = g->p[pi].id;
+		g->next_ident--;	/* ident_add counted it as new */
+	}
+	return 0;
+}
+
+/* 1 if x is in the sorted want[0..n). */
+static int
+wanted(const int64_t *want, size_t n, int64_t x)
+{
+	size_t lo = 0, hi = n;
+
+	while (lo < hi) {
+		size_t mid = lo + (hi - lo) / 2;
+
+		if (want[mid] == x)
+			return 1;
+		if (want[mid] < x)
+			lo = mid + 1;
+		else
+			hi = mid;
+	}
+	return 0;
+}
+
+/*
+ * Which rows of the profiles table are live: a profile's row in the
+ * last segment holding its id, unless that row is a tombstone
+ * (_deleted = 1).  With want, only those profiles.  live[i] gets the
+ * rows of segment i (ascending, UINT32_MAX-terminated) or NULL.
+ */
+static int
+live_rows(struct segment **segs, size_t n, const int64_t *want, size_t nwant, uint32_t **live)
+{
+	struct u64set seen = { 0 };
+	int err = 0;
+
+	for (size_t i = n; i-- > 0 && !err;) {
+		struct segment *s = segs[i];
+		int ci = segment_col_index(s, "profile_id"), di = segment_col_index(s, "_deleted");
+		struct colvec vid, vdel;
+		size_t nl = 0;
+
+		live[i] = NULL;
+		if (ci < 0) {
+			cdp_seterr("%s: profiles segment lacks profile_id", s->path);
+			err = 1;
+			break;
+		}
+		if (want && (!nwant || !s->cols[ci].st.has || s->cols[ci].st.imax < want[0] ||
+		    s->cols[ci].st.imin > want[nwant - 1]))
+			continue;
+		if (segment_read(s, ci, &vid) < 0) {
+			err = 1;
+			break;
+		}
+		if (di >= 0 && segment_read(s, di, &vdel) < 0) {
+			colvec_free(&vid);
+			err = 1;
+			break;
+		}
+		live[i] = xmalloc((s->nrows + 1) * sizeof **live);
+		for (size_t r = 0; r < s->nrows; r++) {
+			int64_t id = vid.iv[r];
+
+			if (colvec_isnull(&vid, r) || (want && !wanted(want, nwant, id)) ||
+			    u64set_add(&seen, (uint64_t)id))
+				continue;
+			if (di >= 0 && !colvec_isnull(&vdel, r) && vdel.iv[r] == 1)
+				continue;
+			live[i][nl++] = (uint32_t)r;
+		}
+		live[i][nl] = UINT32_MAX;
+		colvec_free(&vid);
+		if (di >= 0)
+			colvec_free(&vdel);
+	}
+	u64set_free(&seen);
+	return err ? -1 : 0;
+}
+
+/* The cells of rows[0..n) of v, in that order, into out. */
+static void
+pick_rows(const struct colvec *v, const uint32_t *rows, size_t n, struct colvec *out)
+{
+	colvec_init(out, v->type);
+	out->tfmt = v->tfmt;
+	for (size_t j = 0; j < n; j++) {
+		size_t len;
+		const char *str;
+
+		if (colvec_isnull(v, rows[j])) {
+			colvec_push_null(out);
+		} else if (v->type == CT_STR) {
+			str = colvec_str(v, rows[j], &len);
+			colvec_push_str(out, str, len);
+		} else {
+			colvec_push_int(out, v->iv[rows[j]]);
+		}
+	}
+}
+
+/*
+ * The live rows of one segment (rows ascending, UINT32_MAX-terminated)
+ * into the engine.  Column by column, keeping only those rows: memory
+ * is one column of the segment plus the rows taken.
+ */
+static int
+load_segment(struct engine *g, struct segment *s, const uint32_t *rows, int with_ids)
+{
+	struct colvec *v = xcalloc(s->ncols, sizeof *v);
+	int *got = xcalloc(s->ncols, sizeof *got);
+	int ii = segment_col_index(s, "_ids"), err = 0;
+	struct strbuf tmp = STRBUF_INIT;
+	size_t n = 0;
+
+	while (rows[n] != UINT32_MAX)
+		n++;
+	for (size_t k = 0; k < s->ncols && !err; k++) {
+		struct colvec whole;
+
+		if (segment_read(s, (int)k, &whole) < 0) {
+			err = 1;
+			break;
+		}
+		if (n == s->nrows) {
+			v[k] = whole;
+		} else {
+			pick_rows(&whole, rows, n, &v[k]);
+			colvec_free(&whole);
+		}
+		got[k] = 1;
+	}
+	for (size_t j = 0; !err && j < n; j++) {
+		uint32_t pi = load_row(g, s, v, got, j, &tmp);
+		size_t len;
+		const char *ids;
+
+		if (!with_ids || ii < 0 || colvec_isnull(&v[ii], j))
+			continue;
+		ids = colvec_str(&v[ii], j, &len);
+		if (load_ids(g, pi, ids, len) < 0) {
+			cdp_setdamage("%s: row %u: bad _ids cell", s->path, rows[j]);
+			err = 1;
+		}
+	}
+	for (size_t k = 0; k < s->ncols; k++)
+		if (got[k])
+			colvec_free(&v[k]);
+	free(v);
+	free(got);
+	sb_free(&tmp);
+	return err ? -1 : 0;
+}
+
+/*
+ * The live profiles (all, or those in the sorted want[0..nwant)) with,
+ * when with_ids, their identifiers from the _ids column.  Reads only
+ * the segments whose profile_id range meets want.
+ */
+static int
+load_profiles(struct engine *g, const int64_t *want, size_t nwant, int with_ids)
 {
 	struct segment **segs;
 	size_t n;
-	struct strmap byid = { 0 };
-	struct strbuf tmp = STRBUF_INIT;
+	uint32_t **live;
 	int err = 0;
 
 	if (store_segments(g->st, "profiles", &segs, &n) < 0)
 		return -1;
-	for (size_t i = 0; i < n && !err; i++) {
-		struct segment *s = segs[i];
-		struct colvec *v = xcalloc(s->ncols, sizeof *v);
-		int *got = xcalloc(s->ncols, sizeof *got);
-
-#define COL(name) (segment_col_index(s, name) >= 0 && got[segment_col_index(s, name)] ? \
-	&v[segment_col_index(s, name)] : NULL)
-		for (size_t k = 0; k < s->ncols && !err; k++) {
-			if (segment_read(s, (int)k, &v[k]) < 0)
-				err = 1;
-			else
-				got[k] = 1;
-		}
-		struct colvec *pid = COL("profile_id"), *recs = COL("records"), *evts = COL("events"),
-		    *ords = COL("orders"), *rev = COL("revenue"), *fs = COL("first_seen"),
-		    *ls = COL("last_seen"), *fo = COL("first_order"), *lo = COL("last_order"),
-		    *srcs = COL("sources"), *cons = COL("email_consent"), *const_t = COL("_t:email_consent");
-		if (!err && !pid) {
-			cdp_seterr("%s: profiles segment lacks profile_id", s->path);
-			err = 1;
-		}
-		for (size_t r = 0; r < s->nrows && !err; r++) {
-			uint32_t pi = prof_new(g, pid->iv[r]);
-			struct prof *p = &g->p[pi];
-			char key[32];
-
-			snprintf(key, sizeof key, "%lld", (long long)pid->iv[r]);
-			strmap_put(&byid, key, strlen(key), (long)pi);
-			p->nrec = (uint64_t)cell_int(recs, r, 0);
-			p->nmerges = (uint32_t)cell_int(COL("_merges"), r, 0);
-			p->nevt = (uint64_t)cell_int(evts, r, 0);
-			p->nord = (uint64_t)cell_int(ords, r, 0);
-			if (!rev || colvec_isnull(rev, r) || colvec_cents(rev, r, &p->revenue) < 0)
-				p->revenue = 0;
-			p->first_seen = cell_int(fs, r, NO_TIME);
-			p->last_seen = cell_int(ls, r, NO_TIME);
-			p->first_order = cell_int(fo, r, NO_TIME);
-			p->last_order = cell_int(lo, r, NO_TIME);
-			if (cons && !colvec_isnull(cons, r)) {
-				p->consent = (int8_t)cons->iv[r];
-				p->consent_t = cell_int(const_t, r, NO_TIME);
-			}
-			if (srcs && !colvec_isnull(srcs, r)) {
-				char *list = xstrdup(colvec_str(srcs, r, NULL)), *q = list, *tok;
-
-				while ((tok = strsep(&q, ",")) != NULL) {
-					uint32_t si;
-
-					while (*tok == ' ')
-						tok++;
-					si = dict_index(&g->sources, &g->source_names, &g->nsource, tok, strlen(tok));
-					if (si < 64)
-						p->sources |= 1ULL << si;
-				}
-				free(list);
-			}
-			for (size_t k = 0; k < s->ncols; k++) {
-				const char *name = s->cols[k].name;
-				char tname[512];
-				int ti;
-
-				if (colvec_isnull(&v[k], r))
-					continue;
-				if (strncmp(name, "count_", 6) == 0) {
-					snprintf(tname, sizeof tname, "last_%s", name + 6);
-					ti = segment_col_index(s, tname);
-					event_count(g, pi, dict_index(&g->events, &g->event_names, &g->nevent,
-					    name + 6, strlen(name + 6)), (uint64_t)v[k].iv[r],
-					    ti >= 0 ? cell_int(&v[ti], r, NO_TIME) : NO_TIME);
-					continue;
-				}
-				snprintf(tname, sizeof tname, "_t:%s", name);
-				ti = segment_col_index(s, tname);
-				if (ti < 0)
-					continue;	/* not a golden attribute */
-				size_t len;
-				const char *val = cell_text(&v[k], r, &tmp, &len);
-				uint32_t attr = dict_index(&g->attrs, &g->attr_names, &g->nattr, name, strlen(name));
-
-				golden_offer(g, pi, attr, val, len, cell_int(&v[ti], r, NO_TIME), "", NO_OFF);
-				/* a loaded value keeps the rank or votes it had won with */
-				snprintf(tname, sizeof tname, "_r:%s", name);
-				int ri = segment_col_index(s, tname);
-
-				for (uint32_t x = g->p[pi].attrs; x != NONE; x = g->an[x].next) {
-					if (g->an[x].attr != attr)
-						continue;
-					if (ri >= 0 && !colvec_isnull(&v[ri], r))
-						g->an[x].rank = (int32_t)v[ri].iv[r];
-					snprintf(tname, sizeof tname, "_v:%s", name);
-					ri = segment_col_index(s, tname);
-					if (ri >= 0 && !colvec_isnull(&v[ri], r))
-						g->an[x].votes = (uint32_t)v[ri].iv[r];
-				}
-			}
-		}
-#undef COL
-		for (size_t k = 0; k < s->ncols; k++)
-			if (got[k])
-				colvec_free(&v[k]);
-		free(v);
-		free(got);
-	}
-	store_segments_free(segs, n);
-	if (err)
-		goto out;
-
-	if (store_segments(g->st, "idmap", &segs, &n) < 0) {
+	live = xcalloc(n + 1, sizeof *live);
+	if (live_rows(segs, n, want, nwant, live) < 0)
 		err = 1;
-		goto out;
+	for (size_t i = 0; i < n && !err; i++)
+		if (live[i] && live[i][0] != UINT32_MAX && load_segment(g, segs[i], live[i], with_ids) < 0)
+			err = 1;
+	for (size_t i = 0; i < n; i++)
+		free(live[i]);
+	free(live);
+	store_segments_free(segs, n);
+	return err ? -1 : 0;
+}
+
+/* 1 if every profiles segment has the _ids column (written by this version). */
+static int
+profiles_have_ids(struct store *st)
+{
+	struct segment **segs;
+	size_t n;
+	int all = 1;
+
+	if (store_segments(st, "profiles", &segs, &n) < 0)
+		return -1;
+	for (size_t i = 0; i < n; i++)
+		if (segment_col_index(segs[i], "_ids") < 0 && segment_col_index(segs[i], "_deleted") < 0)
+			all = 0;
+	store_segments_free(segs, n);
+	return all;
+}
+
+/* Identifiers from the idmap table (stores written before _ids), in row order. */
+static int
+idmap_load(struct engine *g)
+{
+	struct segment **segs;
+	size_t n;
+	struct strmap byid = { 0 };
+	int err = 0;
+
+	for (size_t pi = 0; pi < g->np; pi++) {
+		char key[32];
+
+		snprintf(key, sizeof key, "%lld", (long long)g->p[pi].id);
+		strmap_put(&byid, key, strlen(key), (long)pi);
+	}
+	if (store_segments(g->st, "idmap", &segs, &n) < 0) {
+		strmap_free(&byid);
+		return -1;
 	}
 	for (size_t i = 0; i < n && !err; i++) {
 		struct segment *s = segs[i];
@@ -1646,7 +1354,7 @@ state_load(struct engine *g)
 			if (type < 0 || pi < 0)
 				continue;	/* a type no longer configured */
 			ident_add(g, ident_key(type, val, len), type, val, len, (uint32_t)pi,
-			    f >= 0 ? cell_int(&vf, r, NO_TIME) : NO_TIME);
+			    f >= 0 ? merge_cell_int(&vf, r, NO_TIME) : NO_TIME);
 		}
 		if (f >= 0)
 			colvec_free(&vf);
@@ -1655,471 +1363,27 @@ state_load(struct engine *g)
 		colvec_free(&vp);
 	}
 	store_segments_free(segs, n);
-out:
 	strmap_free(&byid);
-	sb_free(&tmp);
 	return err ? -1 : 0;
 }
 
-/* Files written by this run, entered into the manifest at commit. */
-struct newseg {
-	char *file;
-	uint64_t id, rows, records;
-	const char *table;
-};
-
-struct output {
-	struct newseg *s;
-	size_t n;
-};
-
+/* Read back all live profiles and identifiers of the previous runs. */
 static int
-write_seg(struct engine *g, struct output *out, const char *table, struct segcol_in *cols,
-    size_t ncols, size_t nrows, uint64_t records)
+state_load(struct engine *g)
 {
-	uint64_t id, size;
-	char *name = store_segment_name(g->st, &id), *path = store_path(g->st, name);
-	int r = segment_write(path, table, 0, cols, ncols, nrows, &size);
+	int with_ids = profiles_have_ids(g->st);
 
-	free(path);
-	if (r < 0) {
-		free(name);
+	if (with_ids < 0 || load_profiles(g, NULL, 0, with_ids) < 0)
 		return -1;
-	}
-	out->s = xreallocarray(out->s, out->n + 1, sizeof *out->s);
-	out->s[out->n++] = (struct newseg){ name, id, nrows, records, table };
-	return 0;
-}
-
-static void
-push_time(struct colvec *v, int64_t t)
-{
-	if (t == NO_TIME)
-		colvec_push_null(v);
-	else
-		colvec_push_int(v, t);
-}
-
-/* An amount in cents as a decimal of scale 2 (the packed form of dec_parse,
- * at most 17 digits: a larger sum is written as the largest). */
-static void
-push_cents(struct colvec *v, int64_t cents)
-{
-	const int64_t max = INT64_C(99999999999999999);
-
-	cents = cents > max ? max : cents < -max ? -max : cents;
-	colvec_push_int(v, cents * 16 + (cents < 0 ? -2 : 2));
-}
-
-static char **sort_names;
-
-static int
-name_cmp(const void *a, const void *b)
-{
-	const uint32_t *x = a, *y = b;
-
-	return strcmp(sort_names[*x], sort_names[*y]);
-}
-
-/*
- * Indexes of names[0..n) in name order.  Sources, golden attributes and
- * events are numbered in the order a run meets them, which differs
- * between a rebuild and incremental runs (these start from the columns
- * of the last run); written in name order, the two give the same bytes.
- */
-static uint32_t *
-name_order(char **names, size_t n)
-{
-	uint32_t *order = xmalloc((n ? n : 1) * sizeof *order);
-
-	for (size_t i = 0; i < n; i++)
-		order[i] = (uint32_t)i;
-	sort_names = names;
-	qsort(order, n, sizeof *order, name_cmp);
-	sort_names = NULL;
-	return order;
-}
-
-static int
-write_profiles(struct engine *g, struct output *out)
-{
-	const struct merge_config *c = g->c;
-	uint32_t *roots = NULL;
-	size_t nroots = 0, nord = 0;
-	double *rec = NULL, *freq = NULL, *mon = NULL;
-	uint32_t **idlists, *idcount;
-	uint32_t *srcorder = name_order(g->source_names, g->nsource);
-	uint32_t *attrorder = name_order(g->attr_names, g->nattr);
-	uint32_t *evorder = name_order(g->event_names, g->nevent);
-	int rc = 0;
-
-	for (size_t i = 0; i < g->np; i++) {
-		if (g->parent[i] != i || g->p[i].nrec == 0)
-			continue;
-		roots = xreallocarray(roots, nroots + 1, sizeof *roots);
-		roots[nroots++] = (uint32_t)i;
-		if (g->p[i].nrec > g->stats->largest)
-			g->stats->largest = g->p[i].nrec;
-		if (g->p[i].nord)
-			nord++;
-	}
-	g->stats->total = nroots;
-	/* RFM quintiles over the profiles that ordered. */
-	rec = xcalloc(nord + 1, sizeof *rec);
-	freq = xcalloc(nord + 1, sizeof *freq);
-	mon = xcalloc(nord + 1, sizeof *mon);
-	for (size_t i = 0, k = 0; i < nroots; i++) {
-		const struct prof *p = &g->p[roots[i]];
-
-		if (!p->nord)
-			continue;
-		rec[k] = (double)p->last_order;
-		freq[k] = (double)p->nord;
-		mon[k++] = (double)p->revenue;
-	}
-	qsort(rec, nord, sizeof *rec, double_cmp);
-	qsort(freq, nord, sizeof *freq, double_cmp);
-	qsort(mon, nord, sizeof *mon, double_cmp);
-	/* Identifier values per profile: counting sort of idents by root. */
-	idcount = xcalloc(g->np + 1, sizeof *idcount);
-	idlists = xcalloc(g->np + 1, sizeof *idlists);
+	if (!with_ids && idmap_load(g) < 0)
+		return -1;
+	g->nloaded = g->np;
 	for (size_t d = 0; d < g->nid; d++) {
-		uint32_t r = find(g, g->id[d].prof);
-
-		g->id[d].prof = r;
-		idcount[r]++;
-	}
-	for (size_t i = 0; i < g->np; i++)
-		if (idcount[i])
-			idlists[i] = xmalloc(idcount[i] * sizeof **idlists);
-	memset(idcount, 0, (g->np + 1) * sizeof *idcount);
-	for (size_t d = 0; d < g->nid; d++) {
-		uint32_t r = g->id[d].prof;
-
-		idlists[r][idcount[r]++] = (uint32_t)d;
-	}
-
-	for (size_t start = 0; start < nroots || start == 0; start += SEG_MAX_ROWS) {
-		size_t end = nroots - start > SEG_MAX_ROWS ? start + SEG_MAX_ROWS : nroots;
-		size_t nfix = 17, ncols = 0, k;
-		size_t cap = nfix + c->ntypes + 3 * g->nattr + 2 * g->nevent + 1;
-		struct colvec *v = xcalloc(cap, sizeof *v);
-		struct segcol_in *in = xcalloc(cap, sizeof *in);
-		char **names = xcalloc(cap, sizeof *names);
-		struct strbuf sb = STRBUF_INIT;
-		const char **texts = xcalloc(end - start + 1, sizeof *texts);
-		uint32_t *lens = xcalloc(end - start + 1, sizeof *lens);
-		int64_t *times = xcalloc(end - start + 1, sizeof *times);
-
-		if (nroots == 0 && start > 0)
-			break;
-#define ADD(name, type) (names[ncols] = xstrdup(name), colvec_init(&v[ncols], type), &v[ncols++])
-		struct colvec *cid = ADD("profile_id", CT_INT), *csrc = ADD("sources", CT_STR),
-		    *crec = ADD("records", CT_INT), *cevt = ADD("events", CT_INT),
-		    *cord = ADD("orders", CT_INT), *crev = ADD("revenue", CT_DEC),
-		    *caov = ADD("avg_order_value", CT_DEC), *cfs = ADD("first_seen", CT_TIME),
-		    *cls = ADD("last_seen", CT_TIME), *cfo = ADD("first_order", CT_TIME),
-		    *clo = ADD("last_order", CT_TIME), *crr = ADD("rfm_recency", CT_INT),
-		    *crf = ADD("rfm_frequency", CT_INT), *crm = ADD("rfm_monetary", CT_INT),
-		    *crs = ADD("rfm_score", CT_STR), *ccons = ADD("email_consent", CT_BOOL);
-		struct colvec *ccons_t;
-
-		for (size_t i = start; i < end; i++) {
-			const struct prof *p = &g->p[roots[i]];
-
-			colvec_push_int(cid, p->id);
-			sb_reset(&sb);
-			for (size_t k = 0; k < g->nsource; k++) {
-				if (srcorder[k] >= 64 || !(p->sources >> srcorder[k] & 1))
-					continue;
-				if (sb.len)
-					sb_adds(&sb, ", ");
-				sb_adds(&sb, g->source_names[srcorder[k]]);
-			}
-			if (sb.len)
-				colvec_push_str(csrc, sb.buf, sb.len);
-			else
-				colvec_push_null(csrc);
-			colvec_push_int(crec, (int64_t)p->nrec);
-			colvec_push_int(cevt, (int64_t)p->nevt);
-			colvec_push_int(cord, (int64_t)p->nord);
-			push_cents(crev, p->revenue);
-			if (p->nord)
-				push_cents(caov, cents_div(p->revenue, (int64_t)p->nord));
-			else
-				colvec_push_null(caov);
-			push_time(cfs, p->first_seen);
-			push_time(cls, p->last_seen);
-			push_time(cfo, p->first_order);
-			push_time(clo, p->last_order);
-			if (p->nord) {
-				int r = quintile_score(rec, nord, (double)p->last_order);
-				int f = quintile_score(freq, nord, (double)p->nord);
-				int m = quintile_score(mon, nord, (double)p->revenue);
-				char score[4] = { (char)('0' + r), (char)('0' + f), (char)('0' + m), 0 };
-
-				colvec_push_int(crr, r);
-				colvec_push_int(crf, f);
-				colvec_push_int(crm, m);
-				colvec_push_str(crs, score, 3);
-			} else {
-				colvec_push_null(crr);
-				colvec_push_null(crf);
-				colvec_push_null(crm);
-				colvec_push_null(crs);
-			}
-			if (p->consent >= 0)
-				colvec_push_int(ccons, p->consent);
-			else
-				colvec_push_null(ccons);
-		}
-		struct colvec *cmerges = ADD("_merges", CT_INT);
-
-		for (size_t i = start; i < end; i++)
-			colvec_push_int(cmerges, g->p[roots[i]].nmerges);
-		ccons_t = ADD("_t:email_consent", CT_TIME);
-		for (size_t i = start; i < end; i++) {
-			const struct prof *p = &g->p[roots[i]];
-
-			if (p->consent >= 0)
-				push_time(ccons_t, p->consent_t);
-			else
-				colvec_push_null(ccons_t);
-		}
-		/* All values of each identifier type: "emails", "phones", ... */
-		for (size_t t = 0; t < c->ntypes; t++) {
-			char name[256];
-
-			snprintf(name, sizeof name, "%ss", c->types[t].name);
-			struct colvec *cv = ADD(name, CT_STR);
-
-			for (size_t i = start; i < end; i++) {
-				uint32_t r = roots[i];
-
-				sb_reset(&sb);
-				for (size_t j = 0; j < idcount[r]; j++) {
-					const struct ident *d = &g->id[idlists[r][j]];
-
-					if (d->type != t)
-						continue;
-					if (sb.len)
-						sb_adds(&sb, ", ");
-					sb_add(&sb, g->vals.buf + d->off, d->len);
-				}
-				if (sb.len)
-					colvec_push_str(cv, sb.buf, sb.len);
-				else
-					colvec_push_null(cv);
-			}
-		}
-		/* Golden attributes, typed from their values, and their times.
-		 * One walk of each profile's list finds its node per attribute. */
-		uint32_t *node = xmalloc((g->nattr ? g->nattr : 1) * (end - start + 1) * sizeof *node);
-
-		for (size_t x = 0; x < g->nattr * (end - start); x++)
-			node[x] = NONE;
-		for (size_t i = start; i < end; i++)
-			for (uint32_t x = g->p[roots[i]].attrs; x != NONE; x = g->an[x].next)
-				node[(size_t)g->an[x].attr * (end - start) + (i - start)] = x;
-		for (size_t ai = 0; ai < g->nattr; ai++) {
-			size_t a = attrorder[ai];
-			char tname[512];
-			int any = 0;
-
-			for (size_t i = start; i < end; i++) {
-				uint32_t x = node[a * (end - start) + (i - start)];
-				const struct anode *an = x == NONE ? NULL : &g->an[x];
-
-				texts[i - start] = an ? g->vals.buf + an->off : NULL;
-				lens[i - start] = an ? an->len : 0;
-				times[i - start] = an ? an->t : NO_TIME;
-				any |= an != NULL;
-			}
-			if (!any || has_name((char **)fixed_columns, 16, g->attr_names[a]))
-				continue;
-			names[ncols] = xstrdup(g->attr_names[a]);
-			colvec_from_text(&v[ncols++], texts, lens, end - start);
-			snprintf(tname, sizeof tname, "_t:%s", g->attr_names[a]);
-			struct colvec *ct = ADD(tname, CT_TIME);
-
-			for (size_t i = 0; i < end - start; i++) {
-				if (texts[i])
-					push_time(ct, times[i]);
-				else
-					colvec_push_null(ct);
-			}
-			/* what the next incremental run needs to decide alike */
-			const struct golden_rule *gr = golden_rule_for(c, g->attr_names[a]);
-
-			if (gr && gr->how != GOLDEN_LATEST) {
-				snprintf(tname, sizeof tname, "_%c:%s", gr->how == GOLDEN_SOURCE ? 'r' : 'v',
-				    g->attr_names[a]);
-				struct colvec *cr = ADD(tname, CT_INT);
-
-				for (size_t i = start; i < end; i++) {
-					uint32_t x = node[a * (end - start) + (i - start)];
-
-					if (x == NONE)
-						colvec_push_null(cr);
-					else
-						colvec_push_int(cr, gr->how == GOLDEN_SOURCE ? g->an[x].rank :
-						    (int64_t)g->an[x].votes);
-				}
-			}
-		}
-		free(node);
-		for (size_t ei = 0; ei < g->nevent; ei++) {
-			size_t e = evorder[ei];
-			char cname[512], lname[512];
-
-			snprintf(cname, sizeof cname, "count_%s", g->event_names[e]);
-			snprintf(lname, sizeof lname, "last_%s", g->event_names[e]);
-			struct colvec *cc = ADD(cname, CT_INT), *cl = ADD(lname, CT_TIME);
-
-			for (size_t i = start; i < end; i++) {
-				const struct enode *en = NULL;
-
-				for (uint32_t x = g->p[roots[i]].events; x != NONE; x = g->en[x].next)
-					if (g->en[x].ev == e)
-						en = &g->en[x];
-				colvec_push_int(cc, en ? (int64_t)en->count : 0);
-				push_time(cl, en ? en->last : NO_TIME);
-			}
-		}
-#undef ADD
-		for (k = 0; k < ncols; k++) {
-			in[k].name = names[k];
-			in[k].v = &v[k];
-		}
-		if (write_seg(g, out, "profiles", in, ncols, end - start, 0) < 0)
-			rc = -1;
-		for (k = 0; k < ncols; k++) {
-			colvec_free(&v[k]);
-			free(names[k]);
-		}
-		free(v);
-		free(in);
-		free(names);
-		free(texts);
-		free(lens);
-		free(times);
-		sb_free(&sb);
-		if (rc < 0 || end >= nroots)
-			break;
-	}
-	for (size_t i = 0; i < g->np; i++)
-		free(idlists[i]);
-	free(idlists);
-	free(idcount);
-	free(roots);
-	free(rec);
-	free(freq);
-	free(mon);
-	free(srcorder);
-	free(attrorder);
-	free(evorder);
-	return rc;
-}
-
-static int
-write_idmap(struct engine *g, struct output *out)
-{
-	for (size_t start = 0; start < g->nid || start == 0; start += SEG_MAX_ROWS) {
-		size_t end = g->nid - start > SEG_MAX_ROWS ? start + SEG_MAX_ROWS : g->nid;
-		struct colvec vt, vv, vp, vf;
-		struct segcol_in in[4] = { { "type", &vt }, { "value", &vv }, { "profile", &vp },
-			{ "first", &vf } };
-		int r;
-
-		colvec_init(&vt, CT_STR);
-		colvec_init(&vv, CT_STR);
-		colvec_init(&vp, CT_INT);
-		colvec_init(&vf, CT_TIME);
-		for (size_t d = start; d < end; d++) {
-			const struct ident *x = &g->id[d];
-			const char *tn = g->c->types[x->type].name;
-
-			colvec_push_str(&vt, tn, strlen(tn));
-			colvec_push_str(&vv, g->vals.buf + x->off, x->len);
-			colvec_push_int(&vp, g->p[find(g, x->prof)].id);
-			push_time(&vf, x->first);
-		}
-		r = end > start ? write_seg(g, out, "idmap", in, 4, end - start, 0) : 0;
-		colvec_free(&vf);
-		colvec_free(&vt);
-		colvec_free(&vv);
-		colvec_free(&vp);
-		if (r < 0)
-			return -1;
-		if (end >= g->nid)
-			break;
+		if (g->id[d].seq >= g->next_ident)
+			g->next_ident = g->id[d].seq + 1;
+		g->id[d].was = g->p[g->id[d].prof].id;
 	}
 	return 0;
-}
-
-static int
-write_log_tables(struct engine *g, struct output *out)
-{
-	int r = 0;
-
-	if (g->nmerge) {
-		struct colvec vo, vn, vt, vy;
-		struct segcol_in in[4] = { { "old_id", &vo }, { "new_id", &vn }, { "time", &vt },
-			{ "type", &vy } };
-
-		colvec_init(&vo, CT_INT);
-		colvec_init(&vn, CT_INT);
-		colvec_init(&vt, CT_TIME);
-		colvec_init(&vy, CT_STR);
-		for (size_t i = 0; i < g->nmerge; i++) {
-			const char *tn = g->c->types[g->merge_type[i]].name;
-
-			colvec_push_int(&vo, g->merge_old[i]);
-			/* the survivor may itself have merged later in this run */
-			colvec_push_int(&vn, g->merge_new[i]);
-			colvec_push_int(&vt, g->now);
-			colvec_push_str(&vy, tn, strlen(tn));
-		}
-		r = write_seg(g, out, "merges", in, 4, g->nmerge, 0);
-		colvec_free(&vo);
-		colvec_free(&vn);
-		colvec_free(&vt);
-		colvec_free(&vy);
-	}
-	if (r == 0 && g->nref) {
-		struct colvec vb, vl, vp, vt, vv, vr;
-		struct segcol_in in[6] = { { "batch", &vb }, { "line", &vl }, { "profile_id", &vp },
-			{ "type", &vt }, { "value", &vv }, { "reason", &vr } };
-
-		colvec_init(&vb, CT_INT);
-		colvec_init(&vl, CT_INT);
-		colvec_init(&vp, CT_INT);
-		colvec_init(&vt, CT_STR);
-		colvec_init(&vv, CT_STR);
-		colvec_init(&vr, CT_STR);
-		for (size_t i = 0; i < g->nref; i++) {
-			const struct refusal *f = &g->ref[i];
-			const char *tn = g->c->types[f->type].name;
-
-			colvec_push_int(&vb, f->batch);
-			colvec_push_int(&vl, f->line);
-			if (f->profile)
-				colvec_push_int(&vp, f->profile);
-			else
-				colvec_push_null(&vp);
-			colvec_push_str(&vt, tn, strlen(tn));
-			colvec_push_str(&vv, g->vals.buf + f->off, f->len);
-			colvec_push_str(&vr, f->reason, strlen(f->reason));
-		}
-		r = write_seg(g, out, "refusals", in, 6, g->nref, 0);
-		colvec_free(&vb);
-		colvec_free(&vl);
-		colvec_free(&vp);
-		colvec_free(&vt);
-		colvec_free(&vv);
-		colvec_free(&vr);
-	}
-	return r;
 }
 
 static void
@@ -2135,9 +1399,9 @@ engine_free(struct engine *g)
 	strmap_free(&g->attrs);
 	strmap_free(&g->events);
 	strmap_free(&g->sources);
-	list_free(g->attr_names, g->nattr);
-	list_free(g->event_names, g->nevent);
-	list_free(g->source_names, g->nsource);
+	merge_list_free(g->attr_names, g->nattr);
+	merge_list_free(g->event_names, g->nevent);
+	merge_list_free(g->source_names, g->nsource);
 	u64set_free(&g->blocked);
 	free(g->merge_old);
 	free(g->merge_new);
@@ -2185,52 +1449,124 @@ unlinked_records(struct store *st, int rebuild, uint64_t **todo)
 	return ntodo;
 }
 
-int
-merge_run(struct store *st, const struct merge_config *c, const struct merge_opts *o,
-    struct merge_stats *stats)
+static int
+i64_cmp(const void *a, const void *b)
 {
-	struct engine g;
-	struct output out = { 0 };
-	struct mentry *state = store_find(st, "merge", 1);
-	uint64_t *todo = NULL;
-	size_t ntodo = 0;
-	double start = now_seconds();
-	int rc = -1;
+	int64_t x = *(const int64_t *)a, y = *(const int64_t *)b;
 
-	memset(&g, 0, sizeof g);
-	memset(stats, 0, sizeof *stats);
-	g.st = st;
-	g.c = c;
-	g.o = o;
-	g.stats = stats;
-	g.now = o->as_of;
-	g.next_profile = 1;
-	if (state && !o->rebuild)
-		g.next_profile = (int64_t)mentry_getu(state, "next-profile");
-	if (g.next_profile < 1)
-		g.next_profile = 1;
-	ntodo = unlinked_records(st, o->rebuild, &todo);
-	if (state && !o->rebuild && ntodo == 0) {
-		/* nothing new: the profiles stand as they are, nothing is written */
-		stats->total = mentry_getu(state, "profiles");
-		stats->unchanged = 1;
-		rc = 0;
-		goto out;
+	return x < y ? -1 : x > y;
+}
+
+/*
+ * Partial load: the identifier keys of the records segments todo, looked
+ * up in idindex; the profiles they name, with their identifiers.
+ */
+static int
+state_load_partial(struct engine *g, const uint64_t *todo, size_t ntodo)
+{
+	uint64_t *keys = NULL;
+	int64_t *pids = NULL;
+	size_t nkeys = 0, cap = 0, npids = 0;
+	struct strbuf tmp = STRBUF_INIT;
+	struct lsm *x;
+	int err = 0;
+
+	for (size_t i = 0; i < ntodo && !err; i++) {
+		struct mentry *e = store_find(g->st, "segment", todo[i]);
+		char *path = store_path(g->st, mentry_get(e, "file"));
+		struct segment *s = segment_open(path);
+
+		free(path);
+		if (!s) {
+			err = 1;
+			break;
+		}
+		for (size_t t = 0; t < g->c->ntypes && !err; t++) {
+			struct colvec v;
+
+			if (!merge_read_col(s, g->c->types[t].column, &v, &err))
+				continue;
+			for (size_t r = 0; r < v.n; r++) {
+				size_t len;
+				const char *val;
+
+				if (colvec_isnull(&v, r))
+					continue;
+				val = merge_cell_text(&v, r, &tmp, &len);
+				if (nkeys == cap) {
+					cap = cap ? cap * 2 : 4096;
+					keys = xreallocarray(keys, cap, sizeof *keys);
+				}
+				keys[nkeys++] = ident_key((int)t, val, len);
+			}
+			colvec_free(&v);
+		}
+		segment_close(s);
 	}
-	if (!o->rebuild && state_load(&g) < 0)
-		goto out;
+	pids = xmalloc((nkeys ? nkeys : 1) * sizeof *pids);
+	x = lsm_open(g->st, "idindex");
+	if (!err) {
+		nkeys = lsm_sort_pairs(keys, pids, nkeys);
+		if (lsm_lookup(x, keys, nkeys, pids) < 0)
+			err = 1;
+	}
+	lsm_close(x);
+	if (!err) {
+		for (size_t i = 0; i < nkeys; i++)
+			if (pids[i])
+				pids[npids++] = pids[i];
+		qsort(pids, npids, sizeof *pids, i64_cmp);
+		size_t k = 0;
+
+		for (size_t i = 0; i < npids; i++)
+			if (k == 0 || pids[i] != pids[k - 1])
+				pids[k++] = pids[i];
+		if (load_profiles(g, pids, k, 1) < 0)
+			err = 1;
+	}
+	g->nloaded = g->np;
+	free(keys);
+	free(pids);
+	sb_free(&tmp);
+	return err ? -1 : 0;
+}
+
+/*
+ * A partial run needs a store this version wrote (identifiers in the
+ * profiles' _ids, an idindex) and a table with few superseded rows:
+ * when superseded rows and tombstones pass a quarter of all rows, the
+ * run loads everything and rewrites the table whole.
+ */
+static int
+want_partial(const struct store *st, const struct mentry *state, const struct merge_opts *o)
+{
+	uint64_t rows = 0, live;
+
+	if (o->rebuild || o->compact || !state || !mentry_get(state, "next-ident"))
+		return 0;
+	live = mentry_getu(state, "profiles");
+	for (size_t i = 0; i < st->ne; i++)
+		if (is_table(st->e[i], "profiles"))
+			rows += mentry_getu(st->e[i], "rows");
+	return rows <= live || (rows - live) * 4 <= rows;
+}
+
+/* Link the records segments todo, writing their links. */
+static int
+link_all(struct engine *g, struct output *out, const uint64_t *todo, size_t ntodo)
+{
 	for (size_t i = 0; i < ntodo; i++) {
-		struct mentry *e = store_find(st, "segment", todo[i]);
-		struct mentry *b = store_find(st, "batch", mentry_getu(e, "batch"));
-		char *path = store_path(st, mentry_get(e, "file"));
+		struct mentry *e = store_find(g->st, "segment", todo[i]);
+		struct mentry *b = store_find(g->st, "batch", mentry_getu(e, "batch"));
+		char *path = store_path(g->st, mentry_get(e, "file"));
 		struct segment *s = segment_open(path);
 		int64_t *links = NULL;
 		int r;
 
 		free(path);
 		if (!s)
-			goto out;
-		r = process_segment(&g, s, b, &links);
+			return -1;
+		r = process_segment(g, s, b, &links);
 		if (r == 0) {
 			struct colvec v;
 			struct segcol_in in = { "profile_id", &v };
@@ -2242,47 +1578,132 @@ merge_run(struct store *st, const struct merge_config *c, const struct merge_opt
 				else
 					colvec_push_null(&v);
 			}
-			r = write_seg(&g, &out, "links", &in, 1, s->nrows, todo[i]);
+			r = write_seg(g, out, "links", &in, 1, s->nrows, todo[i]);
 			colvec_free(&v);
 		}
 		free(links);
 		segment_close(s);
 		if (r < 0)
-			goto out;
-		if (cdp_interrupted) {
-			cdp_seterr("interrupted; nothing merged");
-			goto out;
-		}
+			return -1;
+		if (cdp_interrupted)
+			return cdp_seterr("interrupted; nothing merged");
 	}
-	if (o->progress && stats->records >= 0x100000)
-		fprintf(stderr, "\r\033[K");
-	if (write_profiles(&g, &out) < 0 || write_idmap(&g, &out) < 0 || write_log_tables(&g, &out) < 0)
-		goto out;
+	return 0;
+}
 
-	/* One commit: old state out, new state in. */
+/* The new state's tables; a partial run's profiles and idmap only add. */
+static int
+write_state(struct engine *g, struct output *out, const struct mentry *state)
+{
+	uint64_t prev = state ? mentry_getu(state, "profiles") : 0;
+	uint64_t largest = state && !g->o->rebuild ? mentry_getu(state, "largest") : 0;
+
+	if (g->partial && store_segments(g->st, "profiles", &g->psegs, &g->npsegs) < 0)
+		return -1;
+	/* every event count the table has: a profile without one reads 0, not null */
+	for (size_t i = 0; i < g->npsegs; i++)
+		for (size_t k = 0; k < g->psegs[i]->ncols; k++)
+			if (strncmp(g->psegs[i]->cols[k].name, "count_", 6) == 0)
+				dict_index(&g->events, &g->event_names, &g->nevent, g->psegs[i]->cols[k].name + 6,
+				    strlen(g->psegs[i]->cols[k].name + 6));
+	if (write_profiles(g, out) < 0)
+		return -1;
+	if (g->partial) {
+		g->stats->total = prev + g->stats->created - g->stats->merged;
+		if (largest > g->stats->largest)
+			g->stats->largest = largest;
+		if (write_tombstones(g, out) < 0)
+			return -1;
+	}
+	if (write_idmap(g, out) < 0 || write_log_tables(g, out) < 0)
+		return -1;
+	/* last: it edits the manifest in memory */
+	return write_idindex(g);
+}
+
+/* One commit: old state out (a full run), new state in. */
+static int
+commit(struct engine *g, struct output *out, struct mentry *state)
+{
+	struct store *st = g->st;
+	int rc;
+
 	for (size_t i = st->ne; i-- > 0;) {
 		struct mentry *e = st->e[i];
 
-		if (is_table(e, "profiles") || is_table(e, "idmap") || (o->rebuild && is_merge_table(e)))
+		if ((!g->partial && (is_table(e, "profiles") || is_table(e, "idmap"))) ||
+		    (g->o->rebuild && is_merge_table(e)))
 			store_remove(st, e);
 	}
-	for (size_t i = 0; i < out.n; i++) {
-		struct mentry *e = store_add(st, "segment", out.s[i].id);
+	for (size_t i = 0; i < out->n; i++) {
+		struct mentry *e = store_add(st, "segment", out->s[i].id);
 
-		mentry_set(e, "table", "%s", out.s[i].table);
-		mentry_set(e, "rows", "%llu", (unsigned long long)out.s[i].rows);
-		mentry_set(e, "file", "%s", out.s[i].file);
-		if (out.s[i].records)
-			mentry_set(e, "records", "%llu", (unsigned long long)out.s[i].records);
+		mentry_set(e, "table", "%s", out->s[i].table);
+		mentry_set(e, "rows", "%llu", (unsigned long long)out->s[i].rows);
+		mentry_set(e, "file", "%s", out->s[i].file);
+		if (out->s[i].records)
+			mentry_set(e, "records", "%llu", (unsigned long long)out->s[i].records);
 	}
 	if (!state)
 		state = store_add(st, "merge", 1);
-	mentry_set(state, "next-profile", "%lld", (long long)g.next_profile);
-	mentry_set(state, "profiles", "%llu", (unsigned long long)stats->total);
+	mentry_set(state, "next-profile", "%lld", (long long)g->next_profile);
+	mentry_set(state, "next-ident", "%llu", (unsigned long long)g->next_ident);
+	mentry_set(state, "profiles", "%llu", (unsigned long long)g->stats->total);
+	mentry_set(state, "largest", "%llu", (unsigned long long)g->stats->largest);
 	if ((rc = store_commit(st)) == -2)
-		out.n = 0;	/* named by the new manifest: keep them */
-	if (rc < 0)
+		out->n = 0;	/* named by the new manifest: keep them */
+	return rc;
+}
+
+/* One attempt, partial or full.  need_full set: redo it full. */
+static int
+merge_once(struct store *st, const struct merge_config *c, const struct merge_opts *o,
+    struct merge_stats *stats, int partial, int *need_full)
+{
+	struct engine g;
+	struct output out = { 0 };
+	struct mentry *state = store_find(st, "merge", 1);
+	uint64_t *todo = NULL;
+	size_t ntodo = 0;
+	int rc = -1;
+
+	memset(&g, 0, sizeof g);
+	memset(stats, 0, sizeof *stats);
+	g.st = st;
+	g.c = c;
+	g.o = o;
+	g.stats = stats;
+	g.now = o->as_of;
+	g.next_profile = 1;
+	g.partial = partial;
+	if (state && !o->rebuild)
+		g.next_profile = (int64_t)mentry_getu(state, "next-profile");
+	if (g.next_profile < 1)
+		g.next_profile = 1;
+	ntodo = unlinked_records(st, o->rebuild, &todo);
+	if (state && !o->rebuild && !o->compact && ntodo == 0) {
+		/* nothing new: the profiles stand as they are, nothing is written */
+		stats->total = mentry_getu(state, "profiles");
+		stats->unchanged = 1;
+		rc = 0;
 		goto out;
+	}
+	if (partial) {
+		if (state_load_partial(&g, todo, ntodo) < 0)
+			goto out;
+		g.next_ident = mentry_getu(state, "next-ident");
+	} else if (!o->rebuild && state_load(&g) < 0) {
+		goto out;
+	}
+	if (link_all(&g, &out, todo, ntodo) < 0)
+		goto out;
+	if (o->progress && stats->records >= 0x100000)
+		fprintf(stderr, "\r\033[K");
+	if (write_state(&g, &out, state) < 0) {
+		*need_full = g.need_full;
+		goto out;
+	}
+	rc = commit(&g, &out, state);
 out:
 	if (rc < 0) {
 		for (size_t i = 0; i < out.n; i++) {
@@ -2296,194 +1717,22 @@ out:
 		free(out.s[i].file);
 	free(out.s);
 	free(todo);
+	if (g.psegs)
+		store_segments_free(g.psegs, g.npsegs);
 	engine_free(&g);
-	stats->seconds = now_seconds() - start;
 	return rc;
 }
 
-/* ---- explain ---------------------------------------------------------- */
-
-/* Profile id holding identifier value what (any type), or 0. */
-static int64_t
-explain_lookup(struct store *st, const struct mergemap *mm, const char *what)
-{
-	struct segment **segs;
-	size_t n;
-	struct strbuf e = STRBUF_INIT, p = STRBUF_INIT;
-	int64_t found = 0;
-
-	norm_email(what, strlen(what), &e);
-	norm_phone(what, strlen(what), NULL, &p);
-	if (store_segments(st, "idmap", &segs, &n) < 0)
-		return -1;
-	for (size_t i = 0; i < n && !found; i++) {
-		struct colvec vv, vp;
-
-		if (segment_read(segs[i], segment_col_index(segs[i], "value"), &vv) < 0)
-			break;
-		if (segment_read(segs[i], segment_col_index(segs[i], "profile"), &vp) < 0) {
-			colvec_free(&vv);
-			break;
-		}
-		for (size_t r = 0; r < vv.n && !found; r++) {
-			const char *v = colvec_str(&vv, r, NULL);
-
-			if (strcmp(v, what) == 0 || (e.len && strcmp(v, e.buf) == 0) ||
-			    (p.len && strcmp(v, p.buf) == 0))
-				found = mergemap_resolve(mm, vp.iv[r]);
-		}
-		colvec_free(&vv);
-		colvec_free(&vp);
-	}
-	store_segments_free(segs, n);
-	sb_free(&e);
-	sb_free(&p);
-	return found;
-}
-
-static void
-print_time(FILE *out, const struct colvec *v, size_t r)
-{
-	struct strbuf sb = STRBUF_INIT;
-
-	if (!v || colvec_isnull(v, r)) {
-		fputs("-", out);
-		return;
-	}
-	time_format(v->iv[r], TF_ISO_Z, &sb);
-	fputs(sb.buf, out);
-	sb_free(&sb);
-}
-
 int
-merge_explain(struct store *st, const struct merge_config *c, const char *what, FILE *out)
+merge_run(struct store *st, const struct merge_config *c, const struct merge_opts *o,
+    struct merge_stats *stats)
 {
-	struct mergemap mm;
-	struct segment **segs;
-	size_t n, shown = 0;
-	int64_t pid;
-	char *end;
+	double start = now_seconds();
+	int need_full = 0, rc;
 
-	if (mergemap_load(st, &mm) < 0)
-		return -1;
-	/* An identifier first: loyalty cards and phones are digits too. */
-	pid = explain_lookup(st, &mm, what);
-	if (pid == 0) {
-		pid = strtoll(what, &end, 10);
-		pid = *end || pid <= 0 ? 0 : mergemap_resolve(&mm, pid);
-	}
-	if (pid <= 0) {
-		mergemap_free(&mm);
-		return pid < 0 ? -1 : cdp_seterr("'%s' is no profile id and no known identifier", what);
-	}
-	fprintf(out, "profile %lld\n", (long long)pid);
-
-	/* Merges that made it. */
-	for (size_t i = 0; i < mm.n; i++)
-		if (mergemap_resolve(&mm, mm.new_ids[i]) == pid)
-			fprintf(out, "  merged: profile %lld joined profile %lld\n",
-			    (long long)mm.old_ids[i], (long long)mm.new_ids[i]);
-
-	/* Its records and their identifiers: the edges that joined them. */
-	fprintf(out, "records (source, batch:line, kind, time, identifiers):\n");
-	if (store_segments(st, "records", &segs, &n) < 0)
-		goto fail;
-	for (size_t i = 0; i < n; i++) {
-		int64_t *links;
-		size_t nl;
-		struct colvec vs, vb, vl, vk, vt, idv[MERGE_MAX_TYPES];
-		struct colvec *src, *bt, *ln, *kd, *tm, *idp[MERGE_MAX_TYPES];
-		int err = 0;
-
-		if (links_read(st, &mm, segs[i]->id, &links, &nl) < 0) {
-			store_segments_free(segs, n);
-			goto fail;
-		}
-		if (!links)
-			continue;
-		src = read_col(segs[i], "_source", &vs, &err);
-		bt = read_col(segs[i], "_batch", &vb, &err);
-		ln = read_col(segs[i], "_line", &vl, &err);
-		kd = read_col(segs[i], "_kind", &vk, &err);
-		tm = read_col(segs[i], "_time", &vt, &err);
-		for (size_t t = 0; t < c->ntypes; t++)
-			idp[t] = read_col(segs[i], c->types[t].column, &idv[t], &err);
-		for (size_t r = 0; r < nl && !err; r++) {
-			struct strbuf tmp = STRBUF_INIT;
-
-			if (links[r] != pid)
-				continue;
-			if (++shown > 1000)
-				continue;
-			fprintf(out, "  %s, %lld:%lld, %s, ", src ? colvec_str(src, r, NULL) : "-",
-			    (long long)cell_int(bt, r, 0), (long long)cell_int(ln, r, 0),
-			    kd && !colvec_isnull(kd, r) ? colvec_str(kd, r, NULL) : "-");
-			print_time(out, tm, r);
-			for (size_t t = 0; t < c->ntypes; t++) {
-				size_t len;
-
-				if (!idp[t] || colvec_isnull(idp[t], r))
-					continue;
-				fprintf(out, ", %s=%s", c->types[t].name, cell_text(idp[t], r, &tmp, &len));
-			}
-			fputc('\n', out);
-			sb_free(&tmp);
-		}
-		if (shown > 1000 && i + 1 == n)
-			fprintf(out, "  ... %zu records in all\n", shown);
-		free(links);
-		if (src)
-			colvec_free(src);
-		if (bt)
-			colvec_free(bt);
-		if (ln)
-			colvec_free(ln);
-		if (kd)
-			colvec_free(kd);
-		if (tm)
-			colvec_free(tm);
-		for (size_t t = 0; t < c->ntypes; t++)
-			if (idp[t])
-				colvec_free(idp[t]);
-		if (err) {
-			store_segments_free(segs, n);
-			goto fail;
-		}
-	}
-	store_segments_free(segs, n);
-
-	/* What merge protection refused for it. */
-	fprintf(out, "refused identifiers (batch:line, type, value, reason):\n");
-	if (store_segments(st, "refusals", &segs, &n) < 0)
-		goto fail;
-	for (size_t i = 0; i < n; i++) {
-		struct colvec vb, vl = { 0 }, vp = { 0 }, vt = { 0 }, vv = { 0 }, vr = { 0 };
-		int err = 0;
-
-		if (!read_col(segs[i], "batch", &vb, &err))
-			continue;
-		read_col(segs[i], "line", &vl, &err);
-		read_col(segs[i], "profile_id", &vp, &err);
-		read_col(segs[i], "type", &vt, &err);
-		read_col(segs[i], "value", &vv, &err);
-		read_col(segs[i], "reason", &vr, &err);
-		for (size_t r = 0; r < vb.n && !err; r++) {
-			if (colvec_isnull(&vp, r) || mergemap_resolve(&mm, vp.iv[r]) != pid)
-				continue;
-			fprintf(out, "  %lld:%lld, %s, %s, %s\n", (long long)vb.iv[r], (long long)vl.iv[r],
-			    colvec_str(&vt, r, NULL), colvec_str(&vv, r, NULL), colvec_str(&vr, r, NULL));
-		}
-		colvec_free(&vb);
-		colvec_free(&vl);
-		colvec_free(&vp);
-		colvec_free(&vt);
-		colvec_free(&vv);
-		colvec_free(&vr);
-	}
-	store_segments_free(segs, n);
-	mergemap_free(&mm);
-	return 0;
-fail:
-	mergemap_free(&mm);
-	return -1;
+	rc = merge_once(st, c, o, stats, want_partial(st, store_find(st, "merge", 1), o), &need_full);
+	if (rc < 0 && need_full)
+		rc = merge_once(st, c, o, stats, 0, &need_full);
+	stats->seconds = now_seconds() - start;
+	return rc;
 }

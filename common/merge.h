@@ -74,6 +74,7 @@ struct merge_stats {
 
 struct merge_opts {
 	int rebuild;
+	int compact;			/* load every profile, rewrite the table whole */
 	int64_t as_of;			/* "now" for recency, microseconds */
 	int progress;
 };

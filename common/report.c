@@ -261,6 +261,8 @@ struct ctx {
 	size_t np;
 	uint8_t *member;	/* per index: in the segment filter; NULL = all */
 	size_t nmember;
+	struct profiles pt;	/* the profiles table (live rows: profiles.h) */
+	int have_pt;
 };
 
 /* 1 if read, 0 if the segment lacks the column, -1 on error. */
@@ -298,6 +300,8 @@ ctx_free(struct ctx *c)
 	merge_config_free(&c->mc);
 	mergemap_free(&c->mm);
 	store_segments_free(c->segs, c->nsegs);
+	if (c->have_pt)
+		profiles_close(&c->pt);
 	free(c->dense);
 	free(c->pid);
 	free(c->member);
@@ -306,8 +310,6 @@ ctx_free(struct ctx *c)
 static int
 ctx_open(struct ctx *c, struct store *st, const struct report_opts *o)
 {
-	struct segment **ps;
-	size_t nps;
 	char *conf;
 	int rc;
 
@@ -319,50 +321,30 @@ ctx_open(struct ctx *c, struct store *st, const struct report_opts *o)
 	free(conf);
 	if (rc < 0)
 		return -1;
-	if (mergemap_load(st, &c->mm) < 0 || store_segments(st, "profiles", &ps, &nps) < 0) {
+	if (mergemap_load(st, &c->mm) < 0 || profiles_open(st, &c->pt) < 0) {
 		ctx_free(c);
 		return -1;
 	}
-	/* Two passes over profile_id: the largest id, then the index. */
-	for (int pass = 0; pass < 2; pass++) {
-		for (size_t i = 0; i < nps; i++) {
-			struct colvec v;
-
-			if (col_get(ps[i], "profile_id", &v) <= 0) {
-				cdp_seterr("%s: profiles segment without profile_id", ps[i]->path);
-				store_segments_free(ps, nps);
-				ctx_free(c);
-				return -1;
-			}
-			for (size_t r = 0; r < v.n; r++) {
-				int64_t id = v.iv[r];
-
-				if (colvec_isnull(&v, r) || id < 0)
-					continue;
-				if (pass == 0) {
-					if (id > c->maxid)
-						c->maxid = id;
-					c->np++;
-				} else if (c->dense[id] < 0) {
-					c->dense[id] = (int32_t)c->np;
-					c->pid[c->np++] = id;
-				}
-			}
-			col_put(&v);
-		}
-		if (pass == 0) {
-			if (c->maxid > INT32_MAX - 1 || c->np > INT32_MAX) {
-				store_segments_free(ps, nps);
-				ctx_free(c);
-				return cdp_seterr("too many profiles for a report");
-			}
-			c->dense = xmalloc(((size_t)c->maxid + 1) * sizeof *c->dense);
-			memset(c->dense, 0xff, ((size_t)c->maxid + 1) * sizeof *c->dense);
-			c->pid = xcalloc(c->np + 1, sizeof *c->pid);
-			c->np = 0;
-		}
+	c->have_pt = 1;
+	/* Live profiles in ascending id: the index is their rank. */
+	for (size_t k = 0; k < c->pt.nlive; k++)
+		if (c->pt.order[k].id > c->maxid)
+			c->maxid = c->pt.order[k].id;
+	if (c->maxid > INT32_MAX - 1 || c->pt.nlive > INT32_MAX) {
+		ctx_free(c);
+		return cdp_seterr("too many profiles for a report");
 	}
-	store_segments_free(ps, nps);
+	c->dense = xmalloc(((size_t)c->maxid + 1) * sizeof *c->dense);
+	memset(c->dense, 0xff, ((size_t)c->maxid + 1) * sizeof *c->dense);
+	c->pid = xcalloc(c->pt.nlive + 1, sizeof *c->pid);
+	for (size_t k = 0; k < c->pt.nlive; k++) {
+		int64_t id = c->pt.order[k].id;
+
+		if (id < 0 || c->dense[id] >= 0)
+			continue;
+		c->dense[id] = (int32_t)c->np;
+		c->pid[c->np++] = id;
+	}
 	if (c->np == 0) {
 		ctx_free(c);
 		return cdp_seterr("%s: no profiles yet (run cdp-merge first)", st->dir);
@@ -1007,11 +989,9 @@ report_overview(struct ctx *c, struct report *r)
 		scan_free(&sc);
 		return -1;
 	}
-	/* Identified and opted-in come from the profiles as cdp-merge left them. */
-	if (store_segments(c->st, "profiles", &ps, &nps) < 0) {
-		scan_free(&sc);
-		return -1;
-	}
+	/* Identified and opted-in come from the live profiles as cdp-merge left them. */
+	ps = c->pt.segs;
+	nps = c->pt.nsegs;
 	for (size_t i = 0; i < nps; i++) {
 		struct colvec id, v;
 		uint8_t *ident = xcalloc(ps[i]->nrows + 1, 1);
@@ -1038,7 +1018,7 @@ report_overview(struct ctx *c, struct report *r)
 				int64_t pid = id.iv[rr];
 				int32_t p = pid >= 0 && pid <= c->maxid ? c->dense[pid] : -1;
 
-				if (!in_scope(c, p))
+				if (!profiles_live(&c->pt, i, rr) || !in_scope(c, p))
 					continue;
 				identified += ident[rr];
 				if (h > 0 && !colvec_isnull(&v, rr)) {
@@ -1052,12 +1032,10 @@ report_overview(struct ctx *c, struct report *r)
 		free(ident);
 		if (err) {
 			cdp_seterr("%s: unreadable profiles segment", ps[i]->path);
-			store_segments_free(ps, nps);
 			scan_free(&sc);
 			return -1;
 		}
 	}
-	store_segments_free(ps, nps);
 
 	orders_prepare(&sc);
 	for (size_t i = 0; i < sc.nord; i++) {
