@@ -456,6 +456,9 @@ decode_delta(struct cursor *c, struct colvec *out)
 			continue;
 		prev = (int64_t)((uint64_t)prev + (uint64_t)zigzag_dec(cur_varint(c)));
 		out->iv[i] = prev;
+		/* the version 1 writer wrote only 0 and 1 here either */
+		if (out->type == CT_BOOL && (uint64_t)prev > 1)
+			return -1;
 	}
 	return c->err ? -1 : 0;
 }
@@ -1123,7 +1126,9 @@ int
 col_encode_ref(const struct colvec *v, const struct colvec *const *src, const uint32_t *idx,
     size_t k, struct strbuf *out)
 {
+	struct strbuf ref = STRBUF_INIT, own = STRBUF_INIT;
 	struct colvec rest;
+	int enc;
 
 	/* what the sources do not give: null where they do, and where v is */
 	colvec_init(&rest, v->type);
@@ -1141,13 +1146,24 @@ col_encode_ref(const struct colvec *v, const struct colvec *const *src, const ui
 			colvec_push_str(&rest, p, len);
 		}
 	}
-	put_header(v, ENC_REF, out);
-	sb_put_varint(out, k);
+	put_header(v, ENC_REF, &ref);
+	sb_put_varint(&ref, k);
 	for (size_t s = 0; s < k; s++)
-		sb_put_varint(out, idx[s]);
-	col_encode(&rest, out);
+		sb_put_varint(&ref, idx[s]);
+	col_encode(&rest, &ref);
+	/* values that merely coincide (zeros) can cost more than they save;
+	 * with nothing left to store, the reference is two bitmaps at most */
+	enc = rest.nnull == rest.n ? ENC_REF : col_encode(v, &own);
 	colvec_free(&rest);
-	return ENC_REF;
+	if (enc == ENC_REF || deflated_size(ref.buf, ref.len) <= deflated_size(own.buf, own.len)) {
+		enc = ENC_REF;
+		sb_add(out, ref.buf, ref.len);
+	} else {
+		sb_add(out, own.buf, own.len);
+	}
+	sb_free(&ref);
+	sb_free(&own);
+	return enc;
 }
 
 /* Past the header to the source list: its count and numbers. */

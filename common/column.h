@@ -153,7 +153,8 @@ int col_decode(const unsigned char *p, size_t len, int type, size_t n, struct co
  * up to REF_MAXSRC sources (indices into cand, in order, into pick)
  * that cover at least half the non-null rows; 0 when none are worth it.
  * col_encode_ref() writes the stream, naming the sources by idx (their
- * column numbers in the segment).  col_ref_sources() reads those
+ * column numbers in the segment), and returns ENC_REF; or, when the
+ * column's own encoding deflates smaller, writes and returns that.  col_ref_sources() reads those
  * numbers back (at most REF_MAXSRC, distinct); col_decode_ref() decodes
  * with the source columns in that order.  Both -1 on malformed bytes.
  */

@@ -47,6 +47,7 @@
 
 #include "fileio.h"
 #include "forget.h"
+#include "lsm.h"
 #include "merge.h"
 #include "normalize.h"
 #include "profiles.h"
@@ -69,6 +70,8 @@ struct change {
 	char *new_file;
 	uint64_t rows;
 	uint64_t records;	/* links: the new records id */
+	int krange;		/* an index part: its new first and last key */
+	uint64_t kmin, kmax;
 };
 
 struct forget {
@@ -848,6 +851,60 @@ out:
 	return rc;
 }
 
+/* Mark the rows whose column name holds a doomed profile id. */
+static int
+mark_profiles(struct forget *g, struct segment *s, const char *name, uint8_t *drop, size_t *ndrop)
+{
+	struct colvec v;
+	int r;
+
+	if (!may_hold_profile(g, s, name) || (r = read_col(s, name, &v)) == 0)
+		return 0;
+	if (r < 0)
+		return -1;
+	for (size_t row = 0; row < v.n; row++)
+		if (!drop[row] && is_doomed_id(g, &v, row))
+			drop[row] = 1, ++*ndrop;
+	colvec_free(&v);
+	return 0;
+}
+
+/*
+ * An index part (lsm.h) without the dropped pairs: its manifest entry
+ * must name its new first and last key, and a part left empty goes
+ * (an index part is never empty).  s and drop are taken over.
+ */
+static int
+queue_index_part(struct forget *g, struct segment *s, uint8_t *drop, size_t ndrop)
+{
+	struct change *c = change_add(g, s->id);
+	size_t keep = (size_t)s->nrows - ndrop;
+	struct colvec k;
+	int r = 0;
+
+	if (keep && (r = read_col(s, "key", &k)) > 0) {
+		size_t first = 0, last = k.n;
+
+		while (first < k.n && drop[first])
+			first++;
+		while (last > first && drop[last - 1])
+			last--;
+		if (k.type == CT_INT && first < last) {
+			c->krange = 1;
+			c->kmin = (uint64_t)k.iv[first];
+			c->kmax = (uint64_t)k.iv[last - 1];
+		}
+		colvec_free(&k);
+	}
+	if (r >= 0 && keep) {
+		queue_rewrite(g, s, drop, keep, c);
+		return 0;
+	}
+	segment_close(s);
+	free(drop);
+	return r < 0 ? -1 : 0;
+}
+
 /*
  * Every other table: rows that name a doomed profile (profile_id,
  * profile, old_id, new_id) or hold a doomed identifier (type, value).
@@ -892,6 +949,10 @@ forget_tables(struct forget *g)
 					drop[row] = 1, ndrop++;
 			colvec_free(&v);
 		}
+		/* The identifier index (lsm.h) maps identifier keys to profiles:
+		 * a doomed profile's pairs go, so no key of theirs is left. */
+		if (r >= 0 && lsm_is_index_entry(ents[i]) && strcmp(t, "idindex") == 0)
+			r = mark_profiles(g, s, "value", drop, &ndrop);
 		if (r >= 0 && segment_col_index(s, "type") >= 0 && may_hold_ident(g, s, "value", NULL)) {
 			struct colvec tv, vv;
 
@@ -914,7 +975,11 @@ forget_tables(struct forget *g)
 			g->stats->segments++;
 			/* Written even when empty: entries such as a segment run's
 			 * members=ID keep naming a segment. */
-			if (!g->o->dry_run) {
+			if (!g->o->dry_run && lsm_is_index_entry(ents[i])) {
+				r = queue_index_part(g, s, drop, ndrop);
+				s = NULL;
+				drop = NULL;
+			} else if (!g->o->dry_run) {
 				queue_rewrite(g, s, drop, s->nrows - ndrop, change_add(g, s->id));
 				s = NULL;
 				drop = NULL;
@@ -938,8 +1003,8 @@ struct want {
 	int prio;
 };
 
-/* Which profiles exist: the profiles table's ids (read only when a
- * request may be a profile id). */
+/* Which profiles exist: the profiles table's live rows (profiles.h); read
+ * only when a request may be a profile id. */
 static int
 load_profset(struct forget *g, struct u64set *profset)
 {
@@ -2062,6 +2127,10 @@ apply_changes(struct forget *g)
 			mentry_set(e, "file", "%s", c->new_file);
 			if (mentry_get(old, "records"))
 				mentry_set(e, "records", "%llu", (unsigned long long)c->records);
+			if (c->krange) {
+				mentry_set(e, "kmin", "%llu", (unsigned long long)c->kmin);
+				mentry_set(e, "kmax", "%llu", (unsigned long long)c->kmax);
+			}
 			st->e[st->ne - 1] = old;
 			st->e[pos] = e;
 			/* entries that point at the old segment: a run's members */

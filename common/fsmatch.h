@@ -40,7 +40,7 @@ enum fs_kind {
 	FS_CITY,		/* exact jw>=0.9 else */
 	FS_PHONE,		/* exact last-7-equal else */
 	FS_EMAIL,		/* exact local-equal local-edit<=2 else */
-	FS_COLUMN,		/* a user-named column: exact jw>=0.9 else */
+	FS_COLUMN,		/* a user-named column: exact one-edit jw>=0.9 else */
 	FS_NKINDS
 };
 
@@ -79,7 +79,7 @@ struct fs_input {
  * their buffer; "" means missing.  Fields are public for blocking keys.
  */
 struct fs_rec {
-	char first[24], last[32];	/* folded names */
+	char first[24], last[32];	/* folded names, spaces removed ("evan s" is "evans") */
 	char first_sx[5], last_sx[5];	/* Soundex of the folded names, "" if none */
 	uint16_t nick[FS_NICK_MAX];	/* nickname groups of first (0 = none) */
 	int16_t year;			/* birth date; year 0 = missing */
@@ -91,6 +91,8 @@ struct fs_rec {
 	char email_local[32];		/* before '@', "+tag" removed */
 	char email_domain[32];
 	char extra[FS_MAX_EXTRA][24];	/* folded user columns */
+	uint32_t first_words, last_words;	/* bit i: a word of the name starts at
+						 * byte i > 0 (where a space was) */
 	uint32_t tfh[FS_MAX_COMP];	/* hash of each comparison's exact value, per
 					 * model comparison index; set by fs_prepare */
 };
@@ -164,13 +166,13 @@ void fs_prepare(const struct fs_model *model, const struct fs_input *in, struct 
 /*
  * The default model: the eight built-in comparisons with the default
  * m and u of man/cdp-match.5, lambda, thresholds, tf on first name,
- * last name, postcode and city, and postcode, street, city and phone
- * in group "household".
+ * last name, postcode and city (and on user columns added later), and
+ * postcode, street, city and phone in group "household".
  */
 void fs_model_default(struct fs_model *model);
 /*
  * Add a comparison of a user column (kind FS_COLUMN, levels exact,
- * jw>=0.9, else) reading fs_input.extra[extra].  Returns its
+ * one-edit, jw>=0.9, else; tf on) reading fs_input.extra[extra].  Returns its
  * comparison index, or -1 (cdp_seterr) when the model is full, the
  * name is taken or too long.
  */

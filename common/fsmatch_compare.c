@@ -252,6 +252,30 @@ prepare_email(const char *s, struct fs_rec *r)
 	ascii_lower(r->email_domain, strlen(r->email_domain));
 }
 
+/*
+ * A name folded and without spaces, so a space typed into it ("evan s",
+ * "jon es") or left out of a double name changes nothing; where the
+ * words started is kept in *words for the one-part-equal level.
+ */
+static void
+prepare_name(const char *in, char *out, size_t outsz, uint32_t *words)
+{
+	char buf[96];
+	size_t n = 0;
+
+	fs_fold(in, buf, sizeof buf);
+	*words = 0;
+	for (const char *p = buf; *p && n + 1 < outsz; p++) {
+		if (*p == ' ') {
+			if (n > 0 && n < 32)
+				*words |= (uint32_t)1 << n;
+			continue;
+		}
+		out[n++] = *p;
+	}
+	out[n] = '\0';
+}
+
 static void
 strip_spaces(char *s)
 {
@@ -305,8 +329,8 @@ void
 fs_prepare(const struct fs_model *model, const struct fs_input *in, struct fs_rec *r)
 {
 	memset(r, 0, sizeof *r);
-	fs_fold(in->first_name, r->first, sizeof r->first);
-	fs_fold(in->last_name, r->last, sizeof r->last);
+	prepare_name(in->first_name, r->first, sizeof r->first, &r->first_words);
+	prepare_name(in->last_name, r->last, sizeof r->last, &r->last_words);
 	fs_soundex(r->first, r->first_sx);
 	fs_soundex(r->last, r->last_sx);
 	if (r->first[0])
@@ -341,24 +365,19 @@ nick_shared(const struct fs_rec *a, const struct fs_rec *b)
 }
 
 /*
- * First and last name entered the other way round: one crosswise pair
- * equal and the other equal or nearly (a typo on one side).  Two exact
- * tests first keep the Jaro-Winkler off the common path.
+ * First and last name entered the other way round, each equal crosswise
+ * or nearly (a typo on either side).  The first letters must agree
+ * crosswise, which keeps the Jaro-Winkler off the common path.
  */
 static int
 names_swapped(const struct fs_rec *a, const struct fs_rec *b)
 {
-	int x, y;
-
 	if (!a->last[0] || !b->last[0] || strcmp(a->last, b->last) == 0)
 		return 0;
-	x = strcmp(a->first, b->last) == 0;
-	y = strcmp(a->last, b->first) == 0;
-	if (x && y)
-		return 1;
-	if (x)
-		return jw(a->last, b->first) >= 0.92;
-	return y && jw(a->first, b->last) >= 0.92;
+	if (a->first[0] != b->last[0] || a->last[0] != b->first[0])
+		return 0;
+	return (strcmp(a->first, b->last) == 0 || jw(a->first, b->last) >= 0.9) &&
+	    (strcmp(a->last, b->first) == 0 || jw(a->last, b->first) >= 0.9);
 }
 
 static int
@@ -384,30 +403,42 @@ first_level(const struct fs_rec *a, const struct fs_rec *b)
 	return FN_ELSE;
 }
 
+/* The end of the word of s (word starts in words) that starts at i. */
+static size_t
+word_end(const char *s, uint32_t words, size_t i)
+{
+	size_t n = strlen(s);
+
+	for (size_t k = i + 1; k < n && k < 32; k++)
+		if (words >> k & 1)
+			return k;
+	return n;
+}
+
 /* Some word of x (two letters or more) is a word of y: double names. */
 static int
-part_equal(const char *x, const char *y)
+part_equal(const char *x, uint32_t xw, const char *y, uint32_t yw)
 {
-	for (const char *p = x; *p;) {
-		size_t n = strcspn(p, " ");
+	if (!xw && !yw)
+		return 0;	/* one word each, and not equal */
+	for (size_t i = 0; x[i];) {
+		size_t ie = word_end(x, xw, i);
 
-		for (const char *q = y; n >= 2 && *q;) {
-			size_t k = strcspn(q, " ");
+		for (size_t j = 0; ie - i >= 2 && y[j];) {
+			size_t je = word_end(y, yw, j);
 
-			if (k == n && memcmp(p, q, n) == 0)
+			if (je - j == ie - i && memcmp(x + i, y + j, ie - i) == 0)
 				return 1;
-			q += k;
-			q += *q == ' ';
+			j = je;
 		}
-		p += n;
-		p += *p == ' ';
+		i = ie;
 	}
 	return 0;
 }
 
 /* bl is b's last name, or its first name when the names were swapped. */
 static int
-last_level(const char *al, const char *bl)
+last_level(const char *al, uint32_t aw, const char *bl, uint32_t bw)
 {
 	double s;
 
@@ -418,7 +449,7 @@ last_level(const char *al, const char *bl)
 	s = jw(al, bl);
 	if (s >= 0.92)
 		return LN_JW92;
-	if (part_equal(al, bl))
+	if (part_equal(al, aw, bl, bw))
 		return LN_PART;
 	return s >= 0.85 ? LN_JW85 : LN_ELSE;
 }
@@ -457,7 +488,40 @@ date_level(const struct fs_rec *a, const struct fs_rec *b)
 	return a->year == b->year ? BD_YEAR : BD_ELSE;
 }
 
-/* exact, then jw >= t, then else: city and user columns. */
+/* x and y (not equal) are one insertion, deletion or substitution apart. */
+static int
+one_edit(const char *x, const char *y)
+{
+	size_t n = strlen(x), m = strlen(y), i = 0;
+
+	if (n < m) {
+		const char *t = x;
+
+		x = y, y = t;
+		n = m, m = strlen(y);
+	}
+	if (n - m > 1)
+		return 0;
+	while (i < m && x[i] == y[i])
+		i++;
+	/* skip the differing byte of x (and of y too when the lengths agree) */
+	return strcmp(x + i + 1, y + i + (n == m)) == 0;
+}
+
+/* A user column: exact, one edit (four characters or more), jw >= 0.9, else. */
+static int
+column_level(const char *x, const char *y)
+{
+	if (!x[0] || !y[0])
+		return FS_MISSING;
+	if (strcmp(x, y) == 0)
+		return 1;
+	if ((strlen(x) >= 4 || strlen(y) >= 4) && one_edit(x, y))
+		return 2;
+	return jw(x, y) >= 0.9 ? 3 : 4;
+}
+
+/* exact, then jw >= t, then else: the city. */
 static int
 jw_level(const char *x, const char *y, double t)
 {
@@ -552,14 +616,16 @@ static int
 comp_level(const struct fs_comp *c, const struct fs_rec *a, const struct fs_rec *b, int swapped)
 {
 	switch (c->kind) {
-	case FS_LAST_NAME: return last_level(a->last, swapped ? b->first : b->last);
+	case FS_LAST_NAME:
+		return swapped ? last_level(a->last, a->last_words, b->first, b->first_words) :
+		    last_level(a->last, a->last_words, b->last, b->last_words);
 	case FS_BIRTH_DATE: return date_level(a, b);
 	case FS_POSTCODE: return postcode_level(a->postcode, b->postcode);
 	case FS_STREET: return street_level(a, b);
 	case FS_CITY: return jw_level(a->city, b->city, 0.9);
 	case FS_PHONE: return phone_level(a->phone, b->phone);
 	case FS_EMAIL: return email_level(a, b);
-	case FS_COLUMN: return jw_level(a->extra[c->extra], b->extra[c->extra], 0.9);
+	case FS_COLUMN: return column_level(a->extra[c->extra], b->extra[c->extra]);
 	}
 	return FS_MISSING;
 }

@@ -31,7 +31,7 @@ static const char *const level_names[FS_NKINDS][FS_MAX_LEVELS] = {
 	[FS_CITY] = { "missing", "exact", "jaro-winkler>=0.9", "else" },
 	[FS_PHONE] = { "missing", "exact", "last-7-equal", "else" },
 	[FS_EMAIL] = { "missing", "exact", "local-equal", "local-edit<=2", "else" },
-	[FS_COLUMN] = { "missing", "exact", "jaro-winkler>=0.9", "else" },
+	[FS_COLUMN] = { "missing", "exact", "one-edit", "jaro-winkler>=0.9", "else" },
 };
 
 /*
@@ -49,7 +49,7 @@ static const double default_m[FS_NKINDS][FS_MAX_LEVELS] = {
 	[FS_CITY] = { 0, 0.88, 0.03, 0.09 },
 	[FS_PHONE] = { 0, 0.80, 0.03, 0.17 },
 	[FS_EMAIL] = { 0, 0.80, 0.05, 0.05, 0.10 },
-	[FS_COLUMN] = { 0, 0.90, 0.03, 0.07 },
+	[FS_COLUMN] = { 0, 0.90, 0.04, 0.02, 0.04 },
 };
 static const double default_u[FS_NKINDS][FS_MAX_LEVELS] = {
 	[FS_FIRST_NAME] = { 0, 0.008, 0.002, 0.0001, 0.003, 0.01, 0.0007, 0.9762 },
@@ -60,7 +60,7 @@ static const double default_u[FS_NKINDS][FS_MAX_LEVELS] = {
 	[FS_CITY] = { 0, 0.01, 0.002, 0.988 },
 	[FS_PHONE] = { 0, 0.0001, 0.0002, 0.9997 },
 	[FS_EMAIL] = { 0, 0.0001, 0.0001, 0.0005, 0.9993 },
-	[FS_COLUMN] = { 0, 0.01, 0.005, 0.985 },
+	[FS_COLUMN] = { 0, 0.01, 0.002, 0.003, 0.985 },
 };
 
 int
@@ -92,8 +92,10 @@ comp_init(struct fs_comp *c, int kind, const char *name, int extra)
 	c->kind = kind;
 	c->extra = extra;
 	c->nlevels = fs_kind_nlevels(kind);
+	/* a user column may be an identifier or a category: its values'
+	 * frequencies tell which, and how much an exact match is worth */
 	c->tf = kind == FS_FIRST_NAME || kind == FS_LAST_NAME || kind == FS_POSTCODE ||
-	    kind == FS_CITY;
+	    kind == FS_CITY || kind == FS_COLUMN;
 	for (int l = 1; l < c->nlevels; l++) {
 		c->m[l] = default_m[kind][l];
 		c->u[l] = default_u[kind][l];

@@ -127,7 +127,8 @@ lsm_reload(struct lsm *x)
 		p->file = xstrdup(mentry_get(e, "file"));
 		run->rows += p->rows;
 	}
-	qsort(x->runs, x->nr, sizeof *x->runs, cmp_run);
+	if (x->nr > 1)
+		qsort(x->runs, x->nr, sizeof *x->runs, cmp_run);
 	for (size_t i = 0; i < x->nr; i++)
 		qsort(x->runs[i].p, x->runs[i].np, sizeof *x->runs[i].p, cmp_part);
 }
@@ -696,9 +697,27 @@ merge_runs(struct lsm *x, size_t lo, size_t hi)
 static int
 pick_window(const struct lsm *x, int full, size_t *lo, size_t *hi)
 {
-	if (x->nr > LSM_MAX_RUNS || (full && x->nr > 1)) {
+	if (full && x->nr > 1) {
 		*lo = 0;
 		*hi = x->nr - 1;
+		return 1;
+	}
+	if (x->nr > LSM_MAX_RUNS) {
+		/* too many runs of mixed levels: merge the adjacent ones that
+		 * hold the fewest pairs, not the whole index */
+		uint64_t best = UINT64_MAX;
+
+		for (size_t i = 0; i + LSM_FANOUT < x->nr; i++) {
+			uint64_t sum = 0;
+
+			for (size_t j = i; j <= i + LSM_FANOUT; j++)
+				sum += x->runs[j].rows;
+			if (sum < best) {
+				best = sum;
+				*lo = i;
+				*hi = i + LSM_FANOUT;
+			}
+		}
 		return 1;
 	}
 	for (size_t i = x->nr; i-- > 0;) {
@@ -719,7 +738,7 @@ pick_window(const struct lsm *x, int full, size_t *lo, size_t *hi)
 int
 lsm_compact(struct lsm *x, int full)
 {
-	size_t lo, hi;
+	size_t lo = 0, hi = 0;
 
 	while (pick_window(x, full, &lo, &hi)) {
 		if (merge_runs(x, lo, hi) < 0)

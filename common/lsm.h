@@ -24,8 +24,9 @@
  *
  * Compaction (size-tiered): a run's level grows with its size (level 0
  * up to LSM_LEVEL0_ROWS pairs, one more per LSM_FANOUT times as many).
- * When more than LSM_FANOUT adjacent runs share a level, or the index
- * has more than LSM_MAX_RUNS runs, they are merged (a k-way merge, one
+ * When more than LSM_FANOUT adjacent runs share a level they are merged;
+ * when the index has more than LSM_MAX_RUNS runs, the LSM_FANOUT + 1
+ * adjacent runs holding the fewest pairs are (a k-way merge, one
  * part of each in memory at a time) into one run that takes their place
  * in age (R = the newest R among them); shadowed pairs are dropped, and
  * tombstones too when the merge includes the oldest run.  A compaction

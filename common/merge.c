@@ -1779,8 +1779,12 @@ merge_once(struct store *st, const struct merge_config *c, const struct merge_op
 		if (state_load_partial(&g, todo, ntodo) < 0)
 			goto out;
 		g.next_ident = mentry_getu(state, "next-ident");
-	} else if (!o->rebuild && state_load(&g) < 0) {
-		goto out;
+	} else if (!o->rebuild) {
+		if (state_load(&g) < 0)
+			goto out;
+		/* after a forget the largest seq may be gone: never hand one out twice */
+		if (state && mentry_getu(state, "next-ident") > g.next_ident)
+			g.next_ident = mentry_getu(state, "next-ident");
 	}
 	if (match_begin(&g) < 0 || link_all(&g, &out, todo, ntodo) < 0)
 		goto out;

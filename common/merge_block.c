@@ -191,7 +191,8 @@ block_pairs(struct bset *bs, const struct match_conf *m, size_t n)
 		}
 	}
 	free(k);
-	qsort(bs->pairs, bs->npairs, sizeof *bs->pairs, u64_cmp);
+	if (bs->npairs)
+		qsort(bs->pairs, bs->npairs, sizeof *bs->pairs, u64_cmp);
 	size_t u = 0;
 
 	for (size_t i = 0; i < bs->npairs; i++)

@@ -17,6 +17,17 @@
 
 enum { MATCH_EXACT, MATCH_PROBABILISTIC };
 
+/*
+ * The match threshold without a match.params (bits; probability
+ * 0.99988), chosen on dupgen's people (tests/bench/match.sh): at 100k
+ * (seed 42) 10 bits gave pairwise precision 0.917 and F1 0.927, 13 bits
+ * 0.958 and 0.943, 16 bits 0.981 and 0.947; on held-out people (seed
+ * 7, 10k) 13 bits gave the best F1 (0.956, precision 0.987), and on
+ * the FEBRL- and Splink-shaped files 16 bits lost a tenth of the
+ * recall.  --train writes it too.
+ */
+#define MATCH_DEFAULT_THRESHOLD 13.0
+
 /* Fields a blocking key or a record is built from. */
 enum mfield { MF_FIRST, MF_LAST, MF_BIRTH, MF_POSTCODE, MF_STREET, MF_HOUSE, MF_CITY, MF_PHONE,
 	MF_EMAIL, MF_EXTRA, MF_NFIELDS };

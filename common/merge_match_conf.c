@@ -292,6 +292,7 @@ match_conf_finish(struct match_conf *m, const struct merge_config *c, const char
 		return -1;
 	fs_model_default(&m->model);
 	m->have_params = 0;
+	m->model.match_threshold = MATCH_DEFAULT_THRESHOLD;
 	if (access(m->params_path, F_OK) == 0) {
 		if (fs_params_read(&m->model, m->params_path) < 0)
 			return -1;

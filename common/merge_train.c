@@ -3,12 +3,13 @@
  * store's own records, without labels.
  *
  *   u: from random pairs of person records (almost all non-matches).
- *   m: by EM over the pairs of each block-on rule in turn, as Splink
- *      does: a rule's pairs agree on its own fields by construction, so
- *      each rule only estimates the comparisons it does not block on,
- *      and a comparison's m is the mean over the rules that estimate it.
- *   lambda: the matches EM expects among the blocked pairs, over all
- *      pairs of records.
+ *   m: by EM over the pairs of each block-on rule in turn (fs_train),
+ *      as Splink does: a pair belongs to the first rule that makes it,
+ *      and a rule's pairs agree on its own fields and those of the rules
+ *      before it by construction, so each rule only estimates the other
+ *      comparisons; a comparison's m is the mean over the rules that
+ *      estimate it, weighted by their expected matches.
+ *   lambda: all matches EM expects, over all pairs of records.
  * Pinned values of an existing STORE/match.params stay.  The result
  * replaces STORE/match.params atomically (mode 0600).
  */
@@ -79,25 +80,6 @@ xorshift(uint64_t *s)
 	return *s;
 }
 
-static int
-train_u(struct fs_model *md, const struct trecs *t)
-{
-	struct fs_vecset vs;
-	uint64_t seed = 0x2545f4914f6cdd1dULL;
-	int rc;
-
-	fs_vecset_init(&vs);
-	for (size_t k = 0; k < RANDOM_PAIRS; k++) {
-		size_t a = (size_t)(xorshift(&seed) % t->n), b = (size_t)(xorshift(&seed) % t->n);
-
-		if (a != b)
-			fs_vecset_add(&vs, fs_compare(md, &t->r[a], &t->r[b]), 1);
-	}
-	rc = fs_estimate_u(md, &vs);
-	fs_vecset_free(&vs);
-	return rc;
-}
-
 /* Does rule ru block on comparison c? */
 static int
 rule_uses(const struct brule *ru, const struct fs_comp *c)
@@ -115,7 +97,10 @@ rule_uses(const struct brule *ru, const struct fs_comp *c)
 	return 0;
 }
 
-/* Pairs of one rule (or of all, rule < 0) as comparison vectors. */
+/*
+ * The pairs whose first matching rule is rule, as comparison vectors:
+ * a pair an earlier rule also makes is that rule's.
+ */
 static void
 rule_vectors(const struct match_conf *mc, const struct fs_model *md, struct trecs *t, int rule,
     struct fs_vecset *vs, uint64_t *npairs)
@@ -127,77 +112,68 @@ rule_vectors(const struct match_conf *mc, const struct fs_model *md, struct trec
 
 	for (size_t i = 0; i < t->n; i++)
 		cl[i] = (uint32_t)i, isnew[i] = 1;
-	if (rule >= 0) {
-		one.rule[0] = mc->rule[rule];
-		one.nrule = 1;
-	}
+	one.rule[0] = mc->rule[rule];
+	one.nrule = 1;
 	memset(&bs, 0, sizeof bs);
 	bs.rec = trec;
 	bs.ctx = t;
 	bs.cl = cl;
 	bs.isnew = isnew;
 	block_pairs(&bs, &one, t->n);
-	for (size_t i = 0; i < bs.npairs; i++)
-		fs_vecset_add(vs, fs_compare(md, &t->r[bs.pairs[i] >> 32], &t->r[(uint32_t)bs.pairs[i]]), 1);
-	*npairs = bs.npairs;
+	*npairs = 0;
+	for (size_t i = 0; i < bs.npairs; i++) {
+		const struct fs_rec *a = &t->r[bs.pairs[i] >> 32], *b = &t->r[(uint32_t)bs.pairs[i]];
+		int earlier = 0;
+
+		for (int k = 0; k < rule && !earlier; k++) {
+			uint64_t ka = block_key(&mc->rule[k], a);
+
+			earlier = ka && ka == block_key(&mc->rule[k], b);
+		}
+		if (earlier)
+			continue;
+		fs_vecset_add(vs, fs_compare(md, a, b), 1);
+		++*npairs;
+	}
 	free(bs.pairs);
 	free(cl);
 	free(isnew);
 }
 
-static void
-train_m(const struct match_conf *mc, struct fs_model *md, struct trecs *t, FILE *report)
+/* u from random pairs, then fs_train's masked EM per rule (fsmatch.h). */
+static int
+train_model(const struct match_conf *mc, struct fs_model *md, struct trecs *t, FILE *report)
 {
-	double sum[FS_MAX_COMP][FS_MAX_LEVELS] = { { 0 } };
-	int nest[FS_MAX_COMP] = { 0 };
+	struct fs_vecset random, rvs[MATCH_MAX_RULES];
+	uint32_t ignore[MATCH_MAX_RULES], seen = 0;
+	uint64_t seed = 0x2545f4914f6cdd1dULL;
+	int rc;
 
+	fs_vecset_init(&random);
+	for (size_t k = 0; k < RANDOM_PAIRS; k++) {
+		size_t a = (size_t)(xorshift(&seed) % t->n), b = (size_t)(xorshift(&seed) % t->n);
+
+		if (a != b)
+			fs_vecset_add(&random, fs_compare(md, &t->r[a], &t->r[b]), 1);
+	}
 	for (int r = 0; r < mc->nrule; r++) {
-		struct fs_model rm = *md;
-		struct fs_vecset vs;
 		uint64_t np;
-		int rounds;
 
-		fs_vecset_init(&vs);
-		rule_vectors(mc, md, t, r, &vs, &np);
-		rounds = np ? fs_em(&rm, &vs, EM_ROUNDS, 1e-6) : 0;
-		if (report)
-			fprintf(report, "%s: block-on %s: %llu pairs, EM %d rounds\n", cdp_progname(),
-			    mc->rule[r].src, (unsigned long long)np, rounds);
-		fs_vecset_free(&vs);
-		if (rounds <= 0)
-			continue;
-		for (int c = 0; c < md->ncomp; c++) {
+		fs_vecset_init(&rvs[r]);
+		rule_vectors(mc, md, t, r, &rvs[r], &np);
+		for (int c = 0; c < md->ncomp; c++)
 			if (rule_uses(&mc->rule[r], &md->comp[c]))
-				continue;
-			for (int l = 1; l < md->comp[c].nlevels; l++)
-				sum[c][l] += rm.comp[c].m[l];
-			nest[c]++;
-		}
+				seen |= 1u << c;
+		ignore[r] = seen;
+		if (report)
+			fprintf(report, "%s: block-on %s: %llu pairs\n", cdp_progname(), mc->rule[r].src,
+			    (unsigned long long)np);
 	}
-	for (int c = 0; c < md->ncomp; c++)
-		for (int l = 1; nest[c] && l < md->comp[c].nlevels; l++)
-			if (!md->comp[c].pin_m[l])
-				md->comp[c].m[l] = sum[c][l] / nest[c];
-}
-
-static void
-train_lambda(const struct match_conf *mc, struct fs_model *md, struct trecs *t)
-{
-	struct fs_model all = *md;
-	struct fs_vecset vs;
-	uint64_t np;
-	double total = (double)t->n * (double)(t->n - 1) / 2;
-
-	if (md->pin_lambda)
-		return;
-	fs_vecset_init(&vs);
-	rule_vectors(mc, md, t, -1, &vs, &np);
-	if (np && fs_em(&all, &vs, EM_ROUNDS, 1e-6) > 0 && total > 0) {
-		double l = all.lambda * (double)np / total;
-
-		md->lambda = l > 0 && l < 0.5 ? l : md->lambda;
-	}
-	fs_vecset_free(&vs);
+	rc = fs_train(md, &random, rvs, ignore, mc->nrule, EM_ROUNDS, 1e-6);
+	fs_vecset_free(&random);
+	for (int r = 0; r < mc->nrule; r++)
+		fs_vecset_free(&rvs[r]);
+	return rc;
 }
 
 static int
@@ -229,6 +205,7 @@ merge_train(struct store *st, const struct merge_config *c, FILE *report)
 
 	/* the model as the file (or the defaults) has it, without merge.conf's thresholds */
 	fs_model_default(&md);
+	md.match_threshold = MATCH_DEFAULT_THRESHOLD;
 	if (mc->have_params && fs_params_read(&md, mc->params_path) < 0)
 		return -1;
 	for (int k = 0; k < mc->ncompare; k++)
@@ -240,10 +217,8 @@ merge_train(struct store *st, const struct merge_config *c, FILE *report)
 		cdp_seterr("too few person records to train on (%zu)", t.n);
 		goto out;
 	}
-	if (train_u(&md, &t) < 0)
+	if (train_model(mc, &md, &t, report) < 0)
 		goto out;
-	train_m(mc, &md, &t, report);
-	train_lambda(mc, &md, &t);
 	rc = params_save(st, &md);
 	if (rc == 0 && report)
 		fprintf(report, "%s: trained on %zu person records; lambda %.3g; wrote %s\n", cdp_progname(),

@@ -510,6 +510,43 @@ rfm_compute(struct profiles *p)
 	return rc;
 }
 
+/*
+ * rfm_score from the three scores per row: a dictionary of the 125
+ * possible scores, so an evaluator tests each score once, not each row.
+ */
+static void
+rfm_score_col(const uint8_t *s, size_t n, struct colvec *out)
+{
+	colvec_init(out, CT_STR);
+	for (int k = 0; k < 125; k++) {
+		char score[4] = { (char)('1' + k / 25), (char)('1' + k / 5 % 5), (char)('1' + k % 5), 0 };
+
+		colvec_push_str(out, score, 3);
+	}
+	out->n = 0;
+	if (out->cap < n) {
+		out->codes = xreallocarray(out->codes, n, sizeof *out->codes);
+		out->cap = n;
+	}
+	out->nulls = xcalloc(out->cap / 8 + 1, 1);
+	for (size_t r = 0; r < n; r++) {
+		const uint8_t *x = s + 3 * r;
+
+		if (!x[0]) {
+			out->nulls[r >> 3] |= (uint8_t)(1u << (r & 7));
+			out->codes[r] = 0;
+			out->nnull++;
+		} else {
+			out->codes[r] = (uint32_t)((x[0] - 1) * 25 + (x[1] - 1) * 5 + (x[2] - 1));
+		}
+	}
+	out->n = n;
+	if (!out->nnull) {
+		free(out->nulls);
+		out->nulls = NULL;
+	}
+}
+
 /* Virtual column k of segment seg. */
 static int
 rfm_col(struct profiles *p, size_t seg, int k, struct colvec *out)
@@ -519,15 +556,16 @@ rfm_col(struct profiles *p, size_t seg, int k, struct colvec *out)
 	if (!p->rfm && rfm_compute(p) < 0)
 		return -1;
 	s = p->rfm[seg];
-	colvec_init(out, k == 3 ? CT_STR : CT_INT);
+	if (k == 3) {
+		rfm_score_col(s, (size_t)p->segs[seg]->nrows, out);
+		return 1;
+	}
+	colvec_init(out, CT_INT);
 	for (size_t r = 0; r < p->segs[seg]->nrows; r++) {
 		const uint8_t *x = s + 3 * r;
-		char score[4] = { (char)('0' + x[0]), (char)('0' + x[1]), (char)('0' + x[2]), 0 };
 
 		if (!x[0])
 			colvec_push_null(out);
-		else if (k == 3)
-			colvec_push_str(out, score, 3);
 		else
 			colvec_push_int(out, x[k]);
 	}

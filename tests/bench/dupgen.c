@@ -8,10 +8,12 @@
  * German and English names mixed (a German household has an English
  * name one time in ten).  Households: 90% one person, 8% a family of
  * 2-4 sharing surname, address and landline, 2% with twins (same
- * surname, birth date and address, different first names).  4% of
+ * surname, birth date and address, different first names).  1% of
  * single people bear one of a few very common names (John Smith,
- * Thomas Müller, ...) at their own address.  Surnames and streets have
- * a long tail (prefix + suffix) besides the common ones.
+ * Thomas Müller, ...) at their own address.  Half the surnames are
+ * common ones (about 1% of people each), half a long tail (prefix +
+ * suffix, about 0.1% each); given names, streets and house numbers
+ * lean towards the head of their lists.
  *
  * Every person is entered once (60%), twice (25%), three (10%) or four
  * times (5%).  The first entry is the person as they are (fields still
@@ -100,13 +102,17 @@ chance(uint64_t *s, unsigned permille)
 	return rnd(s, 1000) < permille;
 }
 
-/* An index skewed towards the head of a list of n (common values first). */
+/*
+ * An index leaning towards the head of a list of n (common values
+ * first): the smaller of two uniform draws, so the first is about twice
+ * as likely as the average and the last almost never drawn.
+ */
 static size_t
 skewed(uint64_t *s, size_t n)
 {
-	double u = (double)(splitmix(s) >> 11) / 9007199254740992.0;
+	size_t a = (size_t)rnd(s, n), b = (size_t)rnd(s, n);
 
-	return (size_t)(u * u * u * (double)n);
+	return a < b ? a : b;
 }
 
 /* --- names and places ------------------------------------------------ */
@@ -455,9 +461,8 @@ pick_given(uint64_t *s, int de, int female)
 static void
 pick_surname(uint64_t *s, int de, char *out, size_t outsz)
 {
-	if (chance(s, 750))
-		snprintf(out, outsz, "%s", de ? de_surnames[skewed(s, NELEM(de_surnames))]
-					      : en_surnames[skewed(s, NELEM(en_surnames))]);
+	if (chance(s, 500))
+		snprintf(out, outsz, "%s", de ? PICK(s, de_surnames) : PICK(s, en_surnames));
 	else if (de)
 		snprintf(out, outsz, "%s%s", PICK(s, de_pre), PICK(s, de_suf));
 	else
@@ -664,7 +669,7 @@ distinct_given(uint64_t *s, struct household *hh, int i, int de)
 static void
 make_single(uint64_t *s, struct person *p)
 {
-	if (chance(s, 40)) {
+	if (chance(s, 10)) {
 		const char *const *cn = common_names[rnd(s, NELEM(common_names))];
 		const struct given *tab = NULL;
 		size_t n = 0;

@@ -62,10 +62,6 @@ if [ "$tools" = 1 ]; then
 		setmode "$M/store" probabilistic
 		cdp-merge -q -s "$M/store" --rebuild > "$M/merge-prob.log" 2>&1
 		"$M/pairs" -s -h "$M/crm/hard.csv" "$M/store" "$M/crm/truth.csv" > "$M/prob" 2>&1
-		# a profile may hold more than one CRM id: re-entries can join
-		printf 'limit customer_id = 0\n' >> "$M/store/merge.conf"
-		cdp-merge -q -s "$M/store" --rebuild > "$M/merge-nolimit.log" 2>&1
-		"$M/pairs" -s -h "$M/crm/hard.csv" "$M/store" "$M/crm/truth.csv" > "$M/nolimit" 2>&1
 	fi
 fi
 
@@ -90,17 +86,16 @@ t_beats_exact() {
 	need_prob
 	show exact prob merge-prob.log
 	awk -v e="$(value "$M/exact" all f1)" -v p="$(value "$M/prob" all f1)" \
-	    'BEGIN { exit !(p >= e + 0.05) }'
+	    'BEGIN { exit !(p >= e + 0.2) }'
 	awk -v e="$(value "$M/exact" cross recall)" -v p="$(value "$M/prob" cross recall)" \
-	    'BEGIN { exit !(p >= e + 0.05) }'
+	    'BEGIN { exit !(p >= e + 0.1) }'
 }
 
 t_reentries() {
 	need_prob
-	show nolimit merge-nolimit.log
-	# with limit customer_id = 1 (the default) two CRM ids never share a
-	# profile, so re-entries stay apart by rule; lifted, matching finds them
-	awk -v r="$(value "$M/nolimit" "within crm" recall)" 'BEGIN { exit !(r >= 0.8) }'
+	show prob merge-prob.log
+	# each re-entry has a customer id of its own: only matching finds them
+	awk -v r="$(value "$M/prob" "within crm" recall)" 'BEGIN { exit !(r >= 0.8) }'
 }
 
 t_precise() {
@@ -120,9 +115,9 @@ t_family() {
 	need_prob
 	show exact prob
 	# a family's landline links some deterministically; matching may add
-	# a few (a parent and a child of one name), not more than 2% in all
+	# a few (a parent and a child of one name), not more than 1% in all
 	awk -v n="$(value "$M/prob" "hard family" pairs)" -v m="$(value "$M/prob" "hard family" merged)" \
-	    'BEGIN { exit !(n > 100 && m <= n * 0.02) }'
+	    'BEGIN { exit !(n > 100 && m <= n * 0.01) }'
 }
 
 # shape F COLUMNS...: dupgen -f F imports as it is and its columns land on
@@ -152,25 +147,31 @@ t_splink() {
 	shape splink first_name last_name birth_date city email
 }
 
-t_febrl_prob() {
+# shape_prob F F1: dupgen -f F at 2,000 people, merged probabilistically
+# as it is: pairwise precision 0.98 and F1 at least F1
+shape_prob() {
 	need_prob
-	"$M/dupgen" -n 2000 -s 9 -f febrl -o "$T/w/febrl"
-	cdp-import -q -s st --source febrl "$T/w/febrl/febrl.csv"
+	"$M/dupgen" -n 2000 -s 9 -f "$1" -o "$T/w/$1"
+	cdp-import -q -s st --source "$1" "$T/w/$1/$1.csv"
 	setmode st probabilistic
 	cdp-merge -q -s st
-	"$M/pairs" -s st "$T/w/febrl/truth.csv" > scores
+	"$M/pairs" -s st "$T/w/$1/truth.csv" > scores
 	cat scores >&2
-	awk -v p="$(value scores all precision)" -v f="$(value scores all f1)" \
-	    'BEGIN { exit !(p >= 0.98 && f >= 0.8) }'
+	awk -v p="$(value scores all precision)" -v f="$(value scores all f1)" -v want="$2" \
+	    'BEGIN { exit !(p >= 0.98 && f >= want) }'
 }
 
+t_febrl_prob() { shape_prob febrl 0.85; }
+t_splink_prob() { shape_prob splink 0.8; }
+
 check 'match = exact is precise and misses every CRM re-entry' t_exact_baseline
-check 'probabilistic matching beats exact-only F1 and cross-source recall by 0.05' t_beats_exact
+check 'probabilistic matching beats exact-only F1 by 0.2, cross-source recall by 0.1' t_beats_exact
 check 'probabilistic links keep pairwise precision at 0.98 or more' t_precise
 check 'twins (same surname, birth date and address) are never merged' t_twins
-check 'family members sharing surname and address: at most 2% of pairs merged' t_family
-check 'CRM re-entries are found once a profile may hold two CRM ids' t_reentries
+check 'family members sharing surname and address: at most 1% of pairs merged' t_family
+check 'CRM re-entries under new customer ids are found: within-CRM recall 0.8' t_reentries
 check 'a FEBRL-shaped file loads as it is, on the canonical attributes' t_febrl
 check 'a Splink-shaped file loads as it is, on the canonical attributes' t_splink
-check 'a FEBRL-shaped file with no identifier: precision 0.98, F1 0.8' t_febrl_prob
+check 'a FEBRL-shaped file with no identifier: precision 0.98, F1 0.85' t_febrl_prob
+check 'a Splink-shaped file (e-mail the only identifier): precision 0.98, F1 0.8' t_splink_prob
 done_testing

@@ -61,7 +61,7 @@ test_explain_shows_weights() {
 	cdp-merge -q
 	cdp-merge --explain juergen.m@other.org > ex.txt
 	grep -q '^probabilistic links' ex.txt
-	grep -q 'probabilistic: profile [0-9]* joined profile [0-9]*: .* weight [0-9.]* bits (probability [01]\.[0-9]*) >= match-threshold 10.00' ex.txt
+	grep -q 'probabilistic: profile [0-9]* joined profile [0-9]*: .* weight [0-9.]* bits (probability [01]\.[0-9]*) >= match-threshold 13.00' ex.txt
 	grep -q '^ *birth_date exact  *+[0-9.]*  *= ' ex.txt
 	grep -q '^ *prior  *-[0-9.]*' ex.txt
 	grep -q '^ *email else  *-[0-9.]*' ex.txt

@@ -403,6 +403,20 @@ test_int_refs(void)
 	colvec_free(&back);
 	T_CHECK(col_decode_ref((unsigned char *)raw.buf, raw.len, CT_STR, 3000, src, 1, &back) < 0,
 	    "ref: a source of another type is refused");
+	/* zeros that coincide with a source's: the column's own encoding wins */
+	colvec_free(&t);
+	colvec_free(&typed);
+	colvec_init(&t, CT_INT);
+	colvec_init(&typed, CT_INT);
+	for (int i = 0; i < 3000; i++) {
+		colvec_push_int(&t, i % 2 ? 0 : i);
+		colvec_push_int(&typed, 0);
+	}
+	sb_reset(&raw);
+	T_CHECK(col_ref_plan(&typed, cand, 1, pick) == 1 && col_encode_ref(&typed, src, idx, 1, &raw) == ENC_INT &&
+	    col_decode((unsigned char *)raw.buf, raw.len, CT_INT, 3000, &back) == 0 && vec_equal(&typed, &back),
+	    "ref: a reference larger than the column's own encoding is not written");
+	colvec_free(&back);
 	colvec_free(&t);
 	colvec_free(&typed);
 	sb_free(&raw);
