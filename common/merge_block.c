@@ -183,7 +183,8 @@ block_pairs(struct bset *bs, const struct match_conf *m, size_t n)
 			if (h)
 				k[nk++] = (struct bkey){ h, (uint32_t)i };
 		}
-		qsort(k, nk, sizeof *k, bkey_cmp);
+		if (nk)
+			qsort(k, nk, sizeof *k, bkey_cmp);
 		for (size_t s = 0, e; s < nk; s = e) {
 			for (e = s + 1; e < nk && k[e].h == k[s].h; e++)
 				;
