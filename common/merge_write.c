@@ -227,7 +227,8 @@ write_profiles(struct engine *g, struct output *out)
 	}
 	g->stats->total = nroots;
 	sort_prof = g->p;
-	qsort(roots, nroots, sizeof *roots, prof_cmp);
+	if (nroots)
+		qsort(roots, nroots, sizeof *roots, prof_cmp);
 	sort_prof = NULL;
 	/* Identifier values per profile: counting sort of idents by root. */
 	idcount = xcalloc(g->np + 1, sizeof *idcount);
