@@ -459,8 +459,9 @@ static int
 span_find(struct csvin *r, struct span *sp)
 {
 	for (;;) {
-		const char *lim = r->buf + r->end;
-		const char *nl = scan_terminator(r, r->buf + r->scan, lim);
+		/* no buffer yet (an empty piece): nothing to scan, read first */
+		const char *lim = r->buf ? r->buf + r->end : NULL;
+		const char *nl = r->buf ? scan_terminator(r, r->buf + r->scan, lim) : NULL;
 		ssize_t n;
 
 		if (nl) {
