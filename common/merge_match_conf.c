@@ -31,7 +31,7 @@ match_conf_new(void)
 {
 	struct match_conf *m = xcalloc(1, sizeof *m);
 
-	m->mode = MATCH_PROBABILISTIC;
+	m->mode = MATCH_EXACT;		/* see cdp-merge(1), CAVEATS */
 	m->block_cap = 2000;
 	/* a national id (FEBRL's soc_sec_id) is compared when a record has one */
 	m->compare[m->ncompare++] = xstrdup("national_id");

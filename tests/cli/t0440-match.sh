@@ -8,6 +8,15 @@
 
 HDR=first_name,last_name,birth_date,postal_code,street,city,email
 
+# Probabilistic matching is off by default (match = exact): every check
+# here turns it on, first line of merge.conf, then its own settings.
+prob() {
+	grep -qs '^match' "$CDP_STORE/merge.conf" || echo 'match = probabilistic' >> "$CDP_STORE/merge.conf"
+}
+conf() {
+	{ echo 'match = probabilistic'; cat; } > "$CDP_STORE/merge.conf"
+}
+
 # A CRM and a newsletter: Jürgen twice (transliterated, new e-mail), the
 # twins Peter and Paul at one address, Anna with a typo.
 people() {
@@ -38,6 +47,7 @@ profile_of() {
 test_duplicates_link_twins_do_not() {
 	people
 	cdp-import -q crm.csv newsletter.csv
+	prob
 	cdp-merge -v 2> err.txt
 	grep -q 'probabilistic: .* candidate pairs (postal_code + last_name:1: [0-9]' err.txt
 	test "$(profiles | wc -l)" -eq 4
@@ -58,6 +68,7 @@ test_duplicates_link_twins_do_not() {
 test_explain_shows_weights() {
 	people
 	cdp-import -q crm.csv newsletter.csv
+	prob
 	cdp-merge -q
 	cdp-merge --explain juergen.m@other.org > ex.txt
 	grep -q '^probabilistic links' ex.txt
@@ -81,6 +92,7 @@ ref_of() {
 test_decisions_round_trip() {
 	people
 	cdp-import -q crm.csv newsletter.csv
+	prob
 	cdp-merge -q
 	cdp-merge -q --review r.csv
 	# the twins are one person after all (say): match
@@ -103,6 +115,7 @@ test_decisions_round_trip() {
 	# and a third Jürgen, matching both, cannot join them through himself
 	printf '%s\nJürgen,Müller,1970-03-12,10115,Hauptstr. 12,Berlin,\n' "$HDR" > late.csv
 	cdp-import -q late.csv
+	prob
 	cdp-merge -q
 	test "$(profile_of jm@example.org)" != "$(profile_of juergen.m@other.org)"
 	cdp-merge -q --rebuild
@@ -112,6 +125,7 @@ test_decisions_round_trip() {
 test_bad_decisions_are_refused() {
 	people
 	cdp-import -q crm.csv newsletter.csv
+	prob
 	cdp-merge -q
 	printf 'pair,decision\n1:2~2:1,match\n1:3~2:2,maybe\n' > bad.csv
 	expect_status 2 cdp-merge --decisions bad.csv 2> err.txt
@@ -140,6 +154,7 @@ test_incremental_equals_rebuild() {
 	} > late.csv
 	for f in crm.csv newsletter.csv shop.csv late.csv; do
 		cdp-import -q "$f"
+		prob
 		cdp-merge -q
 	done
 	profiles > inc.txt
@@ -153,6 +168,7 @@ test_incremental_equals_rebuild() {
 test_exact_is_deterministic_linking() {
 	people
 	cdp-import -q crm.csv newsletter.csv
+	prob
 	echo 'match = exact' > "$CDP_STORE/merge.conf"
 	cdp-merge -q
 	test "$(profiles | wc -l)" -eq 6
@@ -165,7 +181,8 @@ test_exact_is_deterministic_linking() {
 test_config_and_training() {
 	people
 	cdp-import -q crm.csv newsletter.csv
-	cat > "$CDP_STORE/merge.conf" <<-EOF
+	prob
+	conf <<-EOF
 	match-threshold = 99.99%
 	review-threshold = 0
 	block-cap = 5
@@ -183,8 +200,8 @@ test_config_and_training() {
 	grep -q '^#   lambda = ' conf.txt
 	echo 'block-on = soundex(city)' >> "$CDP_STORE/merge.conf"
 	expect_status 2 cdp-merge --print-config 2> err.txt
-	grep -q "merge.conf:7: block-on: soundex() takes first_name or last_name, not 'city'" err.txt
-	echo 'match-threshold = 1' > "$CDP_STORE/merge.conf"
+	grep -q "merge.conf:8: block-on: soundex() takes first_name or last_name, not 'city'" err.txt
+	echo 'match-threshold = 1' | conf
 	expect_status 2 cdp-merge --print-config 2> err.txt
 	grep -q 'review-threshold 2.00 is above match-threshold 1.00' err.txt
 	rm "$CDP_STORE/merge.conf"
@@ -205,7 +222,8 @@ test_common_block_value_is_capped() {
 		done
 	} > many.csv
 	cdp-import -q many.csv
-	printf 'block-on = postal_code\nblock-cap = 100\n' > "$CDP_STORE/merge.conf"
+	prob
+	printf 'block-on = postal_code\nblock-cap = 100\n' | conf
 	cdp-merge -v 2> err.txt
 	grep -q 'postal_code: [0-9]*; 1 blocks capped at 100 pairs' err.txt
 	n=$(sed -n 's/.*probabilistic: \([0-9]*\) candidate pairs.*/\1/p' err.txt)
@@ -224,12 +242,13 @@ test_crm_duplicates_and_sparse_records() {
 		echo 'C4,,Brown,1989-04-17,BS4 4BR,Albert Lane 25,Bristol,'
 	} > crm.csv
 	cdp-import -q crm.csv
+	prob
 	cdp-merge -q
 	test "$(profile_of mb@example.org)" = "$(profile_of margaret.b@example.net)"
 	test "$(profile_of mb@example.org)" != "$(profile_of jb@example.org)"
 	test "$(profiles | wc -l)" -eq 2
 	cdp-merge --print-config | grep -q '^match-limit customer_id = 4$'
-	echo 'match-limit customer_id = 1' > "$CDP_STORE/merge.conf"
+	echo 'match-limit customer_id = 1' | conf
 	cdp-merge -q --rebuild
 	test "$(profile_of mb@example.org)" != "$(profile_of margaret.b@example.net)"
 	test "$(cdp-merge -v --rebuild 2>&1 | sed -n 's/.* \([0-9]*\) refused.*/\1/p')" -gt 0
@@ -256,6 +275,7 @@ crowd() {
 test_small_batch_is_incremental() {
 	{ echo "$HDR"; crowd 400; } > big.csv
 	cdp-import -q big.csv
+	prob
 	cdp-merge -q
 	test "$(profiles | wc -l)" -eq 400
 	{
@@ -265,6 +285,7 @@ test_small_batch_is_incremental() {
 		echo 'Xaver,Kaminski,1955-05-05,10023,Altmarkt 1,Berlin,xq@example.org'
 	} > small.csv
 	cdp-import -q small.csv
+	prob
 	before=$(grep -c 'table=profiles' "$CDP_STORE/MANIFEST")
 	cdp-merge -q
 	test "$(grep -c 'table=profiles' "$CDP_STORE/MANIFEST")" -gt "$before"
