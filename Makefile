@@ -54,7 +54,7 @@ $(PROGS): %: cmd/%.c common/libcdp.a common/phone.o common/*.h
 	$(CC) $(CFLAGS) -o $@ $< $(if $(filter $@,$(PHONE_PROGS)),common/phone.o) common/libcdp.a \
 	    $(LDFLAGS) $(LDLIBS)
 
-tests/unit/test_%: tests/unit/test_%.c common/libcdp.a common/*.h tests/unit/t.h
+tests/unit/test_%: tests/unit/test_%.c common/libcdp.a common/*.h tests/unit/*.h
 	$(CC) $(CFLAGS) -o $@ $< common/libcdp.a $(LDFLAGS) $(LDLIBS)
 
 units: $(UNITS)

@@ -10,29 +10,7 @@
 #include "fileio.h"
 #include "segment.h"
 #include "t.h"
-
-static int
-vec_equal(const struct colvec *a, const struct colvec *b)
-{
-	if (a->n != b->n || a->nnull != b->nnull || a->type != b->type)
-		return 0;
-	for (size_t i = 0; i < a->n; i++) {
-		if (colvec_isnull(a, i) != colvec_isnull(b, i))
-			return 0;
-		if (colvec_isnull(a, i))
-			continue;
-		if (a->type == CT_STR) {
-			size_t la, lb;
-			const char *sa = colvec_str(a, i, &la), *sb = colvec_str(b, i, &lb);
-
-			if (la != lb || memcmp(sa, sb, la) != 0)
-				return 0;
-		} else if (a->iv[i] != b->iv[i]) {
-			return 0;
-		}
-	}
-	return 1;
-}
+#include "vec_eq.h"
 
 /* Encode, check the encoding, decode, compare; the raw length in *len. */
 static int

@@ -12,6 +12,7 @@
 #include "segment.h"
 #include "store.h"
 #include "t.h"
+#include "vec_eq.h"
 
 static char dir[256];
 
@@ -65,29 +66,6 @@ test_format_roundtrip(void)
 	}
 	colvec_free(&v);
 	sb_free(&sb);
-}
-
-static int
-vec_equal(const struct colvec *a, const struct colvec *b)
-{
-	if (a->n != b->n || a->nnull != b->nnull || a->type != b->type)
-		return 0;
-	for (size_t i = 0; i < a->n; i++) {
-		if (colvec_isnull(a, i) != colvec_isnull(b, i))
-			return 0;
-		if (colvec_isnull(a, i))
-			continue;
-		if (a->type == CT_STR) {
-			size_t la, lb;
-			const char *sa = colvec_str(a, i, &la), *sb = colvec_str(b, i, &lb);
-
-			if (la != lb || memcmp(sa, sb, la) != 0)
-				return 0;
-		} else if (a->iv[i] != b->iv[i]) {
-			return 0;
-		}
-	}
-	return 1;
 }
 
 static void
